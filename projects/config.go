@@ -1,0 +1,187 @@
+// Package projects loads and validates a project's configuration: one TOML file
+// (project.toml) plus markdown files for human text (canned responses, the security
+// model). It owns the configuration types; it must not talk to any network or
+// import the workflow (skills) or the integrations.
+package projects
+
+// Config is a project's whole configuration, loaded from <dir>/project.toml.
+type Config struct {
+	// Dir is the project directory the file was loaded from (not in the file).
+	Dir string `toml:"-" json:"-"`
+
+	Project     ProjectSection     `toml:"project" json:"project"`
+	Repos       ReposSection       `toml:"repos" json:"repos"`
+	Lists       ListsSection       `toml:"lists" json:"lists"`
+	Labels      LabelsSection      `toml:"labels" json:"labels"`
+	Scopes      []Scope            `toml:"scopes" json:"scopes"`
+	Board       BoardSection       `toml:"board" json:"board"`
+	Canned      CannedSection      `toml:"canned" json:"canned"`
+	SecModel    SecurityModel      `toml:"security_model" json:"security_model"`
+	Roster      []Member           `toml:"roster" json:"roster"`
+	Governance  GovernanceSection  `toml:"governance" json:"governance"`
+	CNA         CNASection         `toml:"cna" json:"cna"`
+	CVERecord   CVERecordSection   `toml:"cve_record" json:"cve_record"`
+	Milestones  MilestonesSection  `toml:"milestones" json:"milestones"`
+	Disclosure  DisclosureSection  `toml:"disclosure" json:"disclosure"`
+	Intake      IntakeSection      `toml:"intake" json:"intake"`
+	Markers     MarkersSection     `toml:"markers" json:"markers"`
+	PublicGuard PublicGuardSection `toml:"public_guard" json:"public_guard"`
+}
+
+// ProjectSection names the product.
+type ProjectSection struct {
+	Name   string `toml:"name" json:"name"`     // display name, e.g. "Example Server"
+	Vendor string `toml:"vendor" json:"vendor"` // e.g. "Example Foundation"
+	// Aliases are other names of the product stripped from subjects and titles.
+	Aliases []string `toml:"aliases" json:"aliases"`
+}
+
+// ReposSection names the repositories.
+type ReposSection struct {
+	Tracker               string `toml:"tracker" json:"tracker"`   // owner/name, private
+	Upstream              string `toml:"upstream" json:"upstream"` // owner/name, public
+	TrackerDefaultBranch  string `toml:"tracker_default_branch" json:"tracker_default_branch"`
+	UpstreamDefaultBranch string `toml:"upstream_default_branch" json:"upstream_default_branch"`
+}
+
+// ListsSection names the mailing lists.
+type ListsSection struct {
+	Security       string   `toml:"security" json:"security"`               // inbound private list; Cc'd on every draft
+	SecurityDomain string   `toml:"security_domain" json:"security_domain"` // Gmail list: operator form
+	Private        string   `toml:"private" json:"private"`
+	Users          string   `toml:"users" json:"users"`
+	Announce       string   `toml:"announce" json:"announce"`
+	Dev            string   `toml:"dev" json:"dev"`
+	Foundation     string   `toml:"foundation_security" json:"foundation_security"` // relays reports, sends CVE bookkeeping
+	TrackerNoreply []string `toml:"tracker_noreply" json:"tracker_noreply"`         // excluded from listing
+	// ArchivedPublic lists lists whose archive is public (the only ones allowed as CVE references).
+	ArchivedPublic []string `toml:"archived_public" json:"archived_public"`
+}
+
+// LabelsSection maps label roles to literal labels.
+type LabelsSection struct {
+	SecurityMarker   string `toml:"security_marker" json:"security_marker"`
+	NeedsTriage      string `toml:"needs_triage" json:"needs_triage"`
+	CVEAllocated     string `toml:"cve_allocated" json:"cve_allocated"`
+	PROpen           string `toml:"pr_open" json:"pr_open"`
+	PRMerged         string `toml:"pr_merged" json:"pr_merged"`
+	FixReleased      string `toml:"fix_released" json:"fix_released"`
+	AnnouncedSent    string `toml:"announced_emails_sent" json:"announced_emails_sent"`
+	Announced        string `toml:"announced" json:"announced"`
+	Invalid          string `toml:"invalid" json:"invalid"`
+	NotCVEWorthy     string `toml:"not_cve_worthy" json:"not_cve_worthy"`
+	Duplicate        string `toml:"duplicate" json:"duplicate"`
+	Wontfix          string `toml:"wontfix" json:"wontfix"`
+	RejectionsLedger string `toml:"rejections_ledger" json:"rejections_ledger"`
+}
+
+// Scope is one scope label: product pin and PR-path mapping.
+type Scope struct {
+	Label         string   `toml:"label" json:"label"`
+	Product       string   `toml:"product" json:"product"`
+	PackageName   string   `toml:"package_name" json:"package_name"`
+	PathPrefixes  []string `toml:"path_prefixes" json:"path_prefixes"`
+	CollectionURL string   `toml:"collection_url" json:"collection_url"`
+}
+
+// BoardSection configures the Projects V2 board (columns resolved by name at run time).
+type BoardSection struct {
+	Enabled     bool              `toml:"enabled" json:"enabled"`
+	Owner       string            `toml:"owner" json:"owner"`   // org or user owning the project
+	Number      int               `toml:"number" json:"number"` // project number
+	StatusField string            `toml:"status_field" json:"status_field"`
+	Columns     map[string]string `toml:"columns" json:"columns"` // column role → column name
+}
+
+// CannedSection points at the canned responses and names the ones the tools use.
+type CannedSection struct {
+	File string `toml:"file" json:"file"` // relative to the project dir
+	// Names of the canned responses (exact ### headings) used by each class.
+	Receipt      string `toml:"receipt" json:"receipt"`
+	Scanner      string `toml:"automated_scanner" json:"automated_scanner"`
+	Consolidated string `toml:"consolidated" json:"consolidated"`
+	Media        string `toml:"media" json:"media"`
+	PublicFix    string `toml:"fix_already_public" json:"fix_already_public"`
+	NotVuln      string `toml:"not_a_vulnerability" json:"not_a_vulnerability"`
+	OutOfScope   string `toml:"out_of_scope" json:"out_of_scope"`
+}
+
+// SecurityModel points at the security-model text that triage quotes.
+type SecurityModel struct {
+	File string `toml:"file" json:"file"`
+	URL  string `toml:"url" json:"url"`
+}
+
+// Member is one security-team member.
+type Member struct {
+	Handle string   `toml:"handle" json:"handle"` // GitHub login, no "@"
+	Name   string   `toml:"name" json:"name"`
+	Emails []string `toml:"emails" json:"emails"`
+	// Roles: "triager", "remediation", "release-manager".
+	Roles []string `toml:"roles" json:"roles"`
+	// Governance marks members who pass the CVE-allocation gate (e.g. PMC members).
+	Governance bool     `toml:"governance" json:"governance"`
+	Expertise  []string `toml:"expertise" json:"expertise"` // scope labels or components
+}
+
+// GovernanceSection configures who may allocate CVEs and whom to escalate to.
+type GovernanceSection struct {
+	CVEAllocationGate string `toml:"cve_allocation_gate" json:"cve_allocation_gate"` // pmc-member | security-team-member | maintainer | none
+	GateLabel         string `toml:"gate_label" json:"gate_label"`
+	EscalationContact string `toml:"escalation_contact" json:"escalation_contact"`
+	ReleaseVoteGating bool   `toml:"release_vote_gating" json:"release_vote_gating"`
+}
+
+// CNASection configures the CVE numbering authority path.
+type CNASection struct {
+	Tool              string `toml:"tool" json:"tool"` // vulnogram | cve-org-direct | ghsa | none
+	URL               string `toml:"url" json:"url"`
+	AllocateURL       string `toml:"allocate_url" json:"allocate_url"`
+	RecordURLTemplate string `toml:"record_url_template" json:"record_url_template"` // contains <CVE-ID>
+	OrgID             string `toml:"org_id" json:"org_id"`
+}
+
+// CVERecordSection configures the CVE JSON 5 generator.
+type CVERecordSection struct {
+	Vendor               string `toml:"vendor" json:"vendor"`
+	DefaultProduct       string `toml:"default_product" json:"default_product"`
+	DefaultPackageName   string `toml:"default_package_name" json:"default_package_name"`
+	DefaultCollectionURL string `toml:"default_collection_url" json:"default_collection_url"`
+	GeneratorTag         string `toml:"generator_tag" json:"generator_tag"`
+	SchemaPath           string `toml:"schema_path" json:"schema_path"`
+}
+
+// MilestonesSection configures release milestones.
+type MilestonesSection struct {
+	Format string   `toml:"format" json:"format"` // e.g. "{version}"
+	Stale  []string `toml:"stale" json:"stale"`
+}
+
+// DisclosureSection is the disclosure governance.
+type DisclosureSection struct {
+	WindowDays           int    `toml:"window_days" json:"window_days"`                     // default 90
+	GracePeriodDays      int    `toml:"grace_period_days" json:"grace_period_days"`         // default 14
+	AcknowledgementModel string `toml:"acknowledgement_model" json:"acknowledgement_model"` // manual | auto | none
+	StallDays            int    `toml:"stall_days" json:"stall_days"`                       // default 30
+	StallPhase2Days      int    `toml:"stall_phase2_days" json:"stall_phase2_days"`         // default 7
+}
+
+// IntakeSection configures import.
+type IntakeSection struct {
+	WindowDays         int      `toml:"window_days" json:"window_days"` // default 14
+	SubjectPrefixStrip []string `toml:"subject_prefix_strip" json:"subject_prefix_strip"`
+	CodeExtensions     []string `toml:"code_extensions" json:"code_extensions"` // default [".py", ".go", ".java", ".js", ".ts"]
+	HasBugBounty       bool     `toml:"has_bug_bounty" json:"has_bug_bounty"`
+	Operator           string   `toml:"operator" json:"operator"` // default handle for rollup entries
+}
+
+// MarkersSection configures the comment markers written (all known variants are read).
+type MarkersSection struct {
+	RollupPrefix string `toml:"rollup_prefix" json:"rollup_prefix"` // default "airflow-s"
+}
+
+// PublicGuardSection adds project terms to the public-surface leak guard.
+type PublicGuardSection struct {
+	Terms         []string `toml:"terms" json:"terms"`
+	OtherProjects []string `toml:"other_projects" json:"other_projects"`
+}
