@@ -161,7 +161,7 @@ not a part
 		},
 		{
 			name: "LF line endings and mbox From line",
-			raw: []byte("From alice@example.org Tue Mar  3 10:15:00 2026\nFrom: alice@example.org\nSubject: lf\nMessage-ID: m5@example.org\nDate: 3 Mar 2026 10:15:00 +0000 (UTC)\n\nbody\r\nwith CRLF\n"),
+			raw:  []byte("From alice@example.org Tue Mar  3 10:15:00 2026\nFrom: alice@example.org\nSubject: lf\nMessage-ID: m5@example.org\nDate: 3 Mar 2026 10:15:00 +0000 (UTC)\n\nbody\r\nwith CRLF\n"),
 			want: lifecycle.Message{
 				MessageID: "m5@example.org",
 				From:      lifecycle.Address{Email: "alice@example.org"},
