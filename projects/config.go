@@ -26,6 +26,7 @@ type Config struct {
 	Intake      IntakeSection      `toml:"intake" json:"intake"`
 	Markers     MarkersSection     `toml:"markers" json:"markers"`
 	PublicGuard PublicGuardSection `toml:"public_guard" json:"public_guard"`
+	Archive     ArchiveSection     `toml:"archive" json:"archive"`
 }
 
 // ProjectSection names the product.
@@ -42,6 +43,8 @@ type ReposSection struct {
 	Upstream              string `toml:"upstream" json:"upstream"` // owner/name, public
 	TrackerDefaultBranch  string `toml:"tracker_default_branch" json:"tracker_default_branch"`
 	UpstreamDefaultBranch string `toml:"upstream_default_branch" json:"upstream_default_branch"`
+	// ReporterHasAccess is true when reporters can read the tracker (default false).
+	ReporterHasAccess bool `toml:"reporter_has_access" json:"reporter_has_access"`
 }
 
 // ListsSection names the mailing lists.
@@ -73,6 +76,7 @@ type LabelsSection struct {
 	Duplicate        string `toml:"duplicate" json:"duplicate"`
 	Wontfix          string `toml:"wontfix" json:"wontfix"`
 	RejectionsLedger string `toml:"rejections_ledger" json:"rejections_ledger"`
+	RCVoting         string `toml:"rc_voting" json:"rc_voting"` // used when governance.release_vote_gating
 }
 
 // Scope is one scope label: product pin and PR-path mapping.
@@ -104,6 +108,14 @@ type CannedSection struct {
 	PublicFix    string `toml:"fix_already_public" json:"fix_already_public"`
 	NotVuln      string `toml:"not_a_vulnerability" json:"not_a_vulnerability"`
 	OutOfScope   string `toml:"out_of_scope" json:"out_of_scope"`
+	// Reporter status updates (spec/release.md §6.9); optional, checked when set.
+	CVEAllocated     string `toml:"cve_allocated" json:"cve_allocated"`
+	FixPROpened      string `toml:"fix_pr_opened" json:"fix_pr_opened"`
+	FixPRMerged      string `toml:"fix_pr_merged" json:"fix_pr_merged"`
+	ReleaseShipped   string `toml:"release_shipped" json:"release_shipped"`
+	AdvisorySent     string `toml:"advisory_sent" json:"advisory_sent"`
+	CVEPublished     string `toml:"cve_published" json:"cve_published"`
+	CreditCorrection string `toml:"credit_correction" json:"credit_correction"`
 }
 
 // SecurityModel points at the security-model text that triage quotes.
@@ -130,6 +142,7 @@ type GovernanceSection struct {
 	GateLabel         string `toml:"gate_label" json:"gate_label"`
 	EscalationContact string `toml:"escalation_contact" json:"escalation_contact"`
 	ReleaseVoteGating bool   `toml:"release_vote_gating" json:"release_vote_gating"`
+	RosterURL         string `toml:"roster_url" json:"roster_url"` // public page listing the governance body
 }
 
 // CNASection configures the CVE numbering authority path.
@@ -139,6 +152,9 @@ type CNASection struct {
 	AllocateURL       string `toml:"allocate_url" json:"allocate_url"`
 	RecordURLTemplate string `toml:"record_url_template" json:"record_url_template"` // contains <CVE-ID>
 	OrgID             string `toml:"org_id" json:"org_id"`
+	// SourceTabURLTemplate and EmailPreviewURLTemplate contain <CVE-ID> (Vulnogram tabs).
+	SourceTabURLTemplate    string `toml:"source_tab_url_template" json:"source_tab_url_template"`
+	EmailPreviewURLTemplate string `toml:"email_preview_url_template" json:"email_preview_url_template"`
 }
 
 // CVERecordSection configures the CVE JSON 5 generator.
@@ -149,6 +165,10 @@ type CVERecordSection struct {
 	DefaultCollectionURL string `toml:"default_collection_url" json:"default_collection_url"`
 	GeneratorTag         string `toml:"generator_tag" json:"generator_tag"`
 	SchemaPath           string `toml:"schema_path" json:"schema_path"`
+	// CNA-tool extensions sent outside the validated record (Vulnogram CNA_private).
+	CNAPrivateOwner      string `toml:"cna_private_owner" json:"cna_private_owner"`
+	CNAPrivateProjectURL string `toml:"cna_private_project_url" json:"cna_private_project_url"`
+	CNAPrivateUsersList  string `toml:"cna_private_users_list" json:"cna_private_users_list"`
 }
 
 // MilestonesSection configures release milestones.
@@ -164,6 +184,8 @@ type DisclosureSection struct {
 	AcknowledgementModel string `toml:"acknowledgement_model" json:"acknowledgement_model"` // manual | auto | none
 	StallDays            int    `toml:"stall_days" json:"stall_days"`                       // default 30
 	StallPhase2Days      int    `toml:"stall_phase2_days" json:"stall_phase2_days"`         // default 7
+	// PreAnnounceDistributors: notify distributors before the advisory (default false).
+	PreAnnounceDistributors bool `toml:"pre_announce_distributors" json:"pre_announce_distributors"`
 }
 
 // IntakeSection configures import.
@@ -184,4 +206,13 @@ type MarkersSection struct {
 type PublicGuardSection struct {
 	Terms         []string `toml:"terms" json:"terms"`
 	OtherProjects []string `toml:"other_projects" json:"other_projects"`
+}
+
+// ArchiveSection configures the public mailing-list archive searched for a sent
+// advisory (the Archive port).
+type ArchiveSection struct {
+	Kind string `toml:"kind" json:"kind"` // ponymail | none (default none)
+	URL  string `toml:"url" json:"url"`   // archive base URL
+	// ThreadURLTemplate builds a thread URL; contains <hash> and <list>.
+	ThreadURLTemplate string `toml:"thread_url_template" json:"thread_url_template"`
 }
