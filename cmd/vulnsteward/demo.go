@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/vulnsteward/vulnsteward/integrations/local"
+	"github.com/vulnsteward/vulnsteward/skills/intake"
+	"github.com/vulnsteward/vulnsteward/tools"
+)
+
+// runDemo builds a fresh local workspace from the example project's seed and
+// walks the lifecycle as far as the skills exist, calling the real tools through
+// an in-process MCP client. It needs no account, token or network.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var s settings
+	s.register(fs, ".vulnsteward/demo")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	s.backend, s.mail, s.mailbox, s.stateDir = "local", "maildir", "", ""
+	if err := resetWorkspace(s.workspace); err != nil {
+		return err
+	}
+	seed, err := local.LoadSeed(filepath.Join(s.project, "seed", "workspace.toml"))
+	if err != nil {
+		return fmt.Errorf("loading the demo seed: %w", err)
+	}
+	if err := local.SeedMaildir(filepath.Join(s.project, "seed", "mail"), filepath.Join(s.workspace, "mailbox")); err != nil {
+		return fmt.Errorf("seeding the demo mailbox: %w", err)
+	}
+	if s.logFile == "" {
+		s.logFile = filepath.Join(s.workspace, "vulnsteward.log")
+	}
+	sec, err := secretsFromEnv()
+	if err != nil {
+		return err
+	}
+	logger, closeLog, err := newLogger(s, stderr, sec)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	// The demo's clock starts at the seed's reference time, so its plans are reproducible.
+	start := time.Now()
+	ref := seed.ReferenceTime
+	clock := func() time.Time { return ref.Add(time.Since(start)) }
+	a, err := build(ctx, s, logger, sec, clock)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.ws.ApplySeed(ctx, seed); err != nil {
+		return fmt.Errorf("seeding the demo tracker: %w", err)
+	}
+	srv, err := tools.NewServer(a.deps, a.opts)
+	if err != nil {
+		return err
+	}
+	cl, err := connect(ctx, srv)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	d := &demo{w: stdout, cl: cl, now: ref.UTC().Format(time.RFC3339), logger: logger}
+	return d.walk(ctx, s, a)
+}
+
+// resetWorkspace removes a previous demo workspace, refusing to delete a directory
+// that does not look like one.
+func resetWorkspace(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", dir, err)
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, "workspace.db")); err != nil {
+			return fmt.Errorf("%s exists and is not a vulnsteward workspace: refusing to delete it; pass --workspace with a new directory", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("removing the old demo workspace: %w", err)
+		}
+	}
+	return os.MkdirAll(dir, 0o700)
+}
+
+type demo struct {
+	w      io.Writer
+	cl     *inProcess
+	now    string
+	logger *slog.Logger
+	step   int
+}
+
+func (d *demo) section(title string) {
+	d.step++
+	fmt.Fprintf(d.w, "\n== %d. %s\n", d.step, title)
+}
+
+func (d *demo) printf(format string, a ...any) { fmt.Fprintf(d.w, format, a...) }
+
+func (d *demo) walk(ctx context.Context, s settings, a *app) error {
+	d.printf("vulnsteward demo: project %q on the local backend (workspace %s)\n", a.deps.Config.Project.Name, s.workspace)
+	d.printf("Every step below is a real MCP tool call through an in-process client; nothing leaves this machine.\n")
+
+	d.section("The tools an agent sees (tools/list)")
+	lt, err := d.cl.c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(lt)
+	for _, t := range lt.Tools {
+		ro := t.Annotations.ReadOnlyHint != nil && *t.Annotations.ReadOnlyHint
+		mode := "write (needs a confirmation token)"
+		if ro {
+			mode = "read-only"
+		}
+		d.printf("  %-16s %s\n", t.Name, mode)
+	}
+	d.printf("  (%d tools, %d bytes of tools/list)\n", len(lt.Tools), len(raw))
+
+	d.section("The tracker before import (tracker_list)")
+	if err := d.trackerList(ctx); err != nil {
+		return err
+	}
+
+	d.section("Import: the server lists the security list and suggests a class per thread (import_propose)")
+	var first tools.ImportProposeOut
+	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now}, &first); err != nil {
+		return err
+	}
+	d.printProposal(first)
+
+	d.section("The agent's judgement: confirm the suggested class of every non-report candidate")
+	var decisions []map[string]any
+	for _, c := range first.Candidates {
+		if c.Disposition == intake.DispNeedsDecision {
+			decisions = append(decisions, map[string]any{"thread": c.ThreadID, "class": c.Suggested})
+			d.printf("  %s %-28s class %s (confirmed by the agent)\n", c.Item, trunc(c.Subject.Text, 28), c.Suggested)
+		}
+	}
+	var plan tools.ImportProposeOut
+	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now, "decisions": decisions}, &plan); err != nil {
+		return err
+	}
+	d.printProposal(plan)
+
+	d.section("A human approves; the agent applies the plan with its token (import_apply)")
+	var applied tools.ApplyOut
+	if _, err := d.cl.call(ctx, "import_apply", map[string]any{"confirmation_token": plan.Plan.Token}, &applied); err != nil {
+		return err
+	}
+	d.printApply(applied)
+
+	d.section("Run the same apply again: refused, nothing written twice")
+	_, err = d.cl.call(ctx, "import_apply", map[string]any{"confirmation_token": plan.Plan.Token}, nil)
+	d.printRefusal(err)
+
+	d.section("A forged token is refused with no write")
+	forged := plan.Plan.Token[:len(plan.Plan.Token)-4] + "AAAA"
+	_, err = d.cl.call(ctx, "import_apply", map[string]any{"confirmation_token": forged}, nil)
+	d.printRefusal(err)
+
+	d.section("The tracker after import (tracker_list)")
+	if err := d.trackerList(ctx); err != nil {
+		return err
+	}
+
+	d.section("Drafts written beside the mailbox (never sent)")
+	drafts, _ := filepath.Glob(filepath.Join(s.workspace, "drafts", "*"))
+	sort.Strings(drafts)
+	for _, f := range drafts {
+		d.printf("  %s\n", f)
+	}
+
+	d.section("Import again: every thread is now imported, answered or dropped")
+	var again tools.ImportProposeOut
+	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now}, &again); err != nil {
+		return err
+	}
+	d.printf("  %d candidates with a planned action, %d skipped\n", len(again.Plan.Actions), len(again.Skipped))
+	for _, sk := range again.Skipped {
+		d.printf("  skipped %-40s %s\n", trunc(sk.Subject, 40), sk.Reason)
+	}
+	d.printf("\nDone. Connect an MCP client to this workspace with:\n  go run ./cmd/vulnsteward stdio --workspace %s --project %s\n", s.workspace, s.project)
+	return nil
+}
+
+func (d *demo) trackerList(ctx context.Context) error {
+	var tl tools.TrackerListOut
+	if _, err := d.cl.call(ctx, "tracker_list", map[string]any{"now": d.now}, &tl); err != nil {
+		return err
+	}
+	for _, t := range tl.Trackers {
+		d.printf("  #%-3d step %-2d %-22s %-40s next: %s\n", t.Number, t.Step, t.Owner, trunc(t.Title, 40), t.NextAction)
+	}
+	return nil
+}
+
+func (d *demo) printProposal(p tools.ImportProposeOut) {
+	d.printf("  window %s: %d candidates, %d skipped\n", p.Window, len(p.Candidates), len(p.Skipped))
+	for _, c := range p.Candidates {
+		d.printf("\n  %s  %q\n      from %s, %d message(s)\n      suggested %s", c.Item, trunc(c.Subject.Text, 70), c.From, c.Messages, c.Suggested)
+		if c.ClassBy == "agent" {
+			d.printf("; class %s (agent)", c.Class)
+		}
+		d.printf("\n")
+		for _, sig := range c.Signals {
+			d.printf("      signal: %s\n", trunc(sig, 100))
+		}
+		for _, f := range c.Injection {
+			d.printf("      INJECTION FLAG: %s\n", f)
+		}
+		d.printf("      => %s: %s\n", c.Disposition, c.Reason)
+		if c.Tracker != nil {
+			d.printf("      tracker: %q labels %s column %q\n", trunc(c.Tracker.Title.Text, 70), strings.Join(c.Tracker.Labels, ", "), c.Tracker.Column)
+			d.printf("      affected versions %q, credit %q (%s)\n", c.Tracker.AffectedVersions, c.Tracker.Credit, c.Tracker.CreditRule)
+		}
+		for k, v := range c.Observed {
+			d.printf("      observed %s: %s\n", k, v)
+		}
+		if c.Draft != nil {
+			d.printf("      draft to %s, cc %s, subject %q (%s)\n", c.Draft.To, strings.Join(c.Draft.Cc, ", "), c.Draft.Subject, c.Draft.Canned)
+		}
+	}
+	for _, sk := range p.Skipped {
+		d.printf("\n  skipped %q: %s\n", trunc(sk.Subject, 60), sk.Reason)
+	}
+	for _, n := range p.Notes {
+		d.printf("  note: %s\n", n)
+	}
+	d.printf("\n  plan %s: %d actions\n", p.Plan.ProposalID, len(p.Plan.Actions))
+	for _, a := range p.Plan.Actions {
+		d.printf("    %-4s %-4s [%s] %s\n", a.ID, a.Item, a.Audience, a.Summary)
+	}
+}
+
+func (d *demo) printApply(r tools.ApplyOut) {
+	for _, res := range r.Results {
+		extra := ""
+		switch {
+		case res.URL != "":
+			extra = " " + res.URL
+		case res.DraftID != "":
+			extra = " draft " + res.DraftID
+		}
+		d.printf("    %-4s %-12s %s%s\n", res.ID, res.Status, trunc(res.Summary, 80), extra)
+	}
+	d.printf("  complete: %v; %s\n", r.Complete, r.Next)
+}
+
+func (d *demo) printRefusal(err error) {
+	var te *toolError
+	if errors.As(err, &te) {
+		d.printf("  refused: %s\n", te.text)
+		return
+	}
+	if err != nil {
+		d.printf("  error: %v\n", err)
+		return
+	}
+	d.printf("  UNEXPECTED: the call was accepted\n")
+}
+
+func trunc(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,300 @@
+package intake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vulnsteward/vulnsteward/policy/untrusted"
+	"github.com/vulnsteward/vulnsteward/projects"
+	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+)
+
+// ApplyTool is the tool that executes an import plan.
+const ApplyTool = "import_apply"
+
+// Deps is what the import skill reads. It never writes: plans are executed by
+// lifecycle.Executor.
+type Deps struct {
+	Config   *projects.Config
+	Backend  lifecycle.Backend
+	Operator string // GitHub handle written in rollup entries
+	// Progress, when set, is told how far a mailbox scan is.
+	Progress func(done, total int, message string)
+}
+
+// ProposeInput selects the threads to consider and carries the agent's decisions.
+type ProposeInput struct {
+	Source string // "mail" (the only source so far)
+	// Days is the listing window; 0 means the project's intake window (14 days).
+	Days int
+	// Since, when set, overrides Days.
+	Since time.Time
+	// Threads, when set, selects exactly these thread ids (re-import after a miss).
+	Threads []string
+	// Decisions are the agent's judgements per candidate, by thread id.
+	Decisions []Decision
+	Now       time.Time
+}
+
+// Decision is the agent's judgement on one candidate thread. The server
+// validates it and records it in the plan; it never invents one.
+type Decision struct {
+	Thread string `json:"thread" jsonschema:"thread id of the candidate"`
+	// Class confirms or overrides the suggested class.
+	Class string `json:"class,omitempty" jsonschema:"final class: Report, Report (disposition converged), cve-tool-bookkeeping, automated-scanner, consolidated-multi-issue, media-request, spam, cross-thread-followup, fix-already-public"`
+	// Skip means: no tracker, no draft.
+	Skip bool `json:"skip,omitempty" jsonschema:"true: no tracker and no draft for this thread"`
+	// Canned names the canned response for a rejection (reject-with-canned).
+	Canned string `json:"canned,omitempty" jsonschema:"reject with this canned response (exact heading or slug): no tracker, a reply draft and a ledger entry"`
+	// Title overrides the proposed tracker title.
+	Title string `json:"title,omitempty" jsonschema:"tracker title to use instead of the cleaned subject"`
+	// AffectedVersions overrides the extracted versions.
+	AffectedVersions string `json:"affected_versions,omitempty" jsonschema:"affected versions, bare: 2.9.0, 2.9.3 or >= 2.6.0, < 2.10.2"`
+	// Credit overrides the extracted credit line.
+	Credit string `json:"credit,omitempty" jsonschema:"reporter credit line to record instead of the extracted one"`
+	// PublicFixURLs are the public PRs for a fix-already-public reply.
+	PublicFixURLs []string `json:"public_fix_urls,omitempty" jsonschema:"public PR URLs for a fix-already-public reply"`
+}
+
+// Disposition is what the plan does with a candidate.
+type Disposition string
+
+const (
+	DispImport        Disposition = "import"
+	DispReply         Disposition = "reply"          // no tracker; a reply draft (and ledger entry)
+	DispComment       Disposition = "comment"        // cross-thread follow-up on an existing tracker
+	DispDrop          Disposition = "drop"           // spam, bookkeeping: nothing
+	DispSkip          Disposition = "skip"           // the agent said skip
+	DispNeedsDecision Disposition = "needs-decision" // a non-report class without a confirmed decision
+)
+
+// Candidate is one thread considered for import, as the proposal shows it.
+type Candidate struct {
+	Item          string            `json:"item"`
+	ThreadID      string            `json:"thread_id"`
+	RootMessageID string            `json:"root_message_id"`
+	Subject       untrusted.Text    `json:"subject"`
+	From          string            `json:"from"`
+	Date          string            `json:"date"`
+	Messages      int               `json:"messages"`
+	Suggested     string            `json:"suggested_class"`
+	Signals       []string          `json:"signals,omitempty"`
+	Doubts        []string          `json:"doubts,omitempty"`
+	Class         string            `json:"class"`
+	ClassBy       string            `json:"class_decided_by"`
+	Disposition   Disposition       `json:"disposition"`
+	Reason        string            `json:"reason"`
+	Tracker       *TrackerPreview   `json:"tracker,omitempty"`
+	Draft         *DraftPreview     `json:"draft,omitempty"`
+	Observed      map[string]string `json:"observed,omitempty"`
+	Injection     []string          `json:"injection_flags,omitempty"`
+	Actions       []string          `json:"actions,omitempty"`
+}
+
+// TrackerPreview is the tracker a candidate would become.
+type TrackerPreview struct {
+	Title            untrusted.Text `json:"title"`
+	Labels           []string       `json:"labels"`
+	Column           string         `json:"column,omitempty"`
+	AffectedVersions string         `json:"affected_versions"`
+	Credit           string         `json:"credit"`
+	CreditRule       string         `json:"credit_rule,omitempty"`
+	Body             untrusted.Text `json:"body"`
+	BodyNotes        []string       `json:"body_notes,omitempty"`
+}
+
+// DraftPreview is a reply draft a candidate would get.
+type DraftPreview struct {
+	Canned   string   `json:"canned,omitempty"`
+	To       string   `json:"to"`
+	Cc       []string `json:"cc,omitempty"`
+	Subject  string   `json:"subject"`
+	Body     string   `json:"body"`
+	Attached bool     `json:"attached_to_thread"`
+	Degraded string   `json:"degraded,omitempty"`
+}
+
+// Skipped is a thread left out of the candidates, with the reason.
+type Skipped struct {
+	ThreadID string `json:"thread_id"`
+	Subject  string `json:"subject"`
+	Reason   string `json:"reason"`
+	Tracker  string `json:"tracker,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
+// Proposal is what import_propose returns (the plan is saved by the caller).
+type Proposal struct {
+	Plan       *lifecycle.Plan `json:"-"`
+	Window     string          `json:"window"`
+	Candidates []Candidate     `json:"candidates"`
+	Skipped    []Skipped       `json:"skipped"`
+	Notes      []string        `json:"notes,omitempty"`
+}
+
+// Propose lists candidate threads, suggests a class for each, and builds the plan.
+func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
+	if in.Source != "" && in.Source != "mail" {
+		return nil, fmt.Errorf("source %q is not available yet: use \"mail\"", in.Source)
+	}
+	if d.Backend.Mail == nil {
+		return nil, errors.New("no mail backend is configured: set the mailbox (local) or Gmail credentials and run `vulnsteward check`")
+	}
+	cfg := d.Config
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	days := in.Days
+	if days <= 0 {
+		days = cfg.Intake.WindowDays
+	}
+	if days <= 0 {
+		days = 14
+	}
+	since := now.AddDate(0, 0, -days)
+	if !in.Since.IsZero() {
+		since = in.Since
+	}
+	decisions, err := indexDecisions(in.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	canned, err := cfg.CannedResponses()
+	if err != nil {
+		return nil, fmt.Errorf("loading canned responses: %w", err)
+	}
+
+	// Pre-flight: the tracker must answer before any mail is read.
+	trackers, err := d.Backend.Tracker.ListIssues(ctx, lifecycle.IssueFilter{State: "all"})
+	if err != nil {
+		return nil, fmt.Errorf("reading the tracker %s (check the token and repository): %w", d.Backend.Tracker.Repo(), err)
+	}
+	imported := map[string]lifecycle.Issue{}
+	var ledger *lifecycle.Issue
+	var knownCVEs []string
+	for _, t := range trackers {
+		for _, m := range lifecycle.ParseIntakeMetas(t.Body) {
+			if _, dup := imported[m.Key]; !dup {
+				imported[m.Key] = t
+			}
+		}
+		if ledger == nil && t.State == "open" && t.HasLabel(cfg.Labels.RejectionsLedger) {
+			tt := t
+			ledger = &tt
+		}
+		knownCVEs = append(knownCVEs, cveIDs(t.Body)...)
+	}
+
+	var summaries []lifecycle.ThreadSummary
+	if len(in.Threads) > 0 {
+		for _, id := range in.Threads {
+			summaries = append(summaries, lifecycle.ThreadSummary{ID: id})
+		}
+	} else {
+		summaries, err = d.Backend.Mail.ListThreads(ctx, since)
+		if err != nil {
+			return nil, fmt.Errorf("listing threads of the security list: %w", err)
+		}
+	}
+	slices.SortStableFunc(summaries, func(a, b lifecycle.ThreadSummary) int { return a.Date.Compare(b.Date) })
+	for id := range decisions {
+		if !slices.ContainsFunc(summaries, func(s lifecycle.ThreadSummary) bool { return s.ID == id }) {
+			return nil, fmt.Errorf("decision for thread %q: that thread is not among the candidates of this window; pass it in `threads` or widen `days`", id)
+		}
+	}
+
+	b := &builder{d: d, cfg: cfg, now: now, canned: canned, ledger: ledger, knownCVEs: knownCVEs,
+		plan: &lifecycle.Plan{ID: newPlanID("import"), Tool: ApplyTool, CreatedAt: now.UTC(), Operator: d.Operator, Versions: map[string]string{}}}
+	p := &Proposal{Plan: b.plan, Window: fmt.Sprintf("%s to %s", since.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))}
+	if ledger != nil {
+		b.plan.Versions[lifecycle.Ref{Repo: d.Backend.Tracker.Repo(), Number: ledger.Number}.Key()] = ledger.Version
+	}
+
+	ctxInfo := b.classifyContext()
+	openings := cannedOpenings(canned)
+	for i, s := range summaries {
+		if d.Progress != nil {
+			d.Progress(i, len(summaries), "reading thread "+s.ID)
+		}
+		th, err := d.Backend.Mail.ReadThread(ctx, s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("reading thread %s: %w", s.ID, err)
+		}
+		root, ok := th.Root()
+		if !ok {
+			p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Reason: "thread has no message (only drafts)"})
+			continue
+		}
+		subject, _ := untrusted.Clean(root.Subject)
+		key := lifecycle.MailIntakeKey(root.MessageID)
+		if t, ok := imported[key]; ok {
+			p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: subject, Reason: fmt.Sprintf("already imported as %s#%d (root Message-ID matches)", t.Repo, t.Number), Tracker: fmt.Sprintf("%s#%d", t.Repo, t.Number), URL: t.URL})
+			continue
+		}
+		if _, decided := decisions[s.ID]; !decided && len(in.Threads) == 0 {
+			if dropped, why := AlreadyAnswered(th, ctxInfo, openings, now); dropped {
+				p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: subject, Reason: "already answered without a tracker: " + why})
+				continue
+			}
+		}
+		c, err := b.candidate(ctx, fmt.Sprintf("c%d", len(p.Candidates)+1), th, root, decisions[s.ID])
+		if err != nil {
+			return nil, fmt.Errorf("thread %s: %w", s.ID, err)
+		}
+		p.Candidates = append(p.Candidates, c)
+	}
+	if d.Progress != nil {
+		d.Progress(len(summaries), len(summaries), "scan complete")
+	}
+	if len(b.plan.Actions) > 0 {
+		b.add(lifecycle.Action{Kind: lifecycle.ActAuditRecord, Audience: lifecycle.AudienceTeam,
+			Summary: fmt.Sprintf("audit: import plan %s applied", b.plan.ID),
+			Audit:   &lifecycle.AuditSpec{Event: "import", Fields: map[string]string{"candidates": fmt.Sprint(len(p.Candidates))}}})
+	}
+	if ledger == nil && b.needsLedger {
+		p.Notes = append(p.Notes, fmt.Sprintf("no open issue labelled %q in %s: rejections are not ledgered (create the ledger issue by hand)", cfg.Labels.RejectionsLedger, d.Backend.Tracker.Repo()))
+	}
+	if len(p.Candidates) == 0 {
+		p.Notes = append(p.Notes, "no candidate threads left after the already-imported and already-answered checks")
+	}
+	p.Notes = append(p.Notes, b.notes...)
+	b.plan.Notes = p.Notes
+	return p, nil
+}
+
+func indexDecisions(ds []Decision) (map[string]Decision, error) {
+	out := map[string]Decision{}
+	for _, d := range ds {
+		if strings.TrimSpace(d.Thread) == "" {
+			return nil, errors.New("a decision has no thread id")
+		}
+		if _, dup := out[d.Thread]; dup {
+			return nil, fmt.Errorf("two decisions for thread %q: give one", d.Thread)
+		}
+		if d.Class != "" {
+			if _, err := ParseClass(d.Class); err != nil {
+				return nil, fmt.Errorf("decision for thread %q: %w", d.Thread, err)
+			}
+		}
+		if d.Skip && (d.Canned != "" || d.Class != "") {
+			return nil, fmt.Errorf("decision for thread %q: skip cannot be combined with class or canned", d.Thread)
+		}
+		out[d.Thread] = d
+	}
+	return out, nil
+}
+
+func newPlanID(prefix string) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + "-" + hex.EncodeToString(b[:])
+}

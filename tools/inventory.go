@@ -1,0 +1,13 @@
+package tools
+
+// Inventory lists every tool the server knows, in a stable order. Select filters it.
+func Inventory(d *Deps, o Options) []ServerTool {
+	return []ServerTool{
+		importPropose(d),
+		importApply(d, o),
+		trackerList(d),
+		trackerGet(d),
+		guardCheck(d),
+		projectInfo(d, o),
+	}
+}
