@@ -29,6 +29,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var s settings
 	s.register(fs, ".vulnsteward/demo")
+	seedOnly := fs.Bool("seed-only", false, "build and seed the workspace, then stop (for scripts and tests)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -66,6 +67,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer a.Close()
 	if err := a.ws.ApplySeed(ctx, seed); err != nil {
 		return fmt.Errorf("seeding the demo tracker: %w", err)
+	}
+	if *seedOnly {
+		fmt.Fprintf(stdout, "seeded demo workspace %s (reference time %s)\n", s.workspace, ref.UTC().Format(time.RFC3339))
+		return nil
 	}
 	srv, err := tools.NewServer(a.deps, a.opts)
 	if err != nil {
