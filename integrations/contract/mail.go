@@ -55,7 +55,7 @@ func MailSeed() []MailMessage {
 	return []MailMessage{
 		{MessageID: "a3.reply@team.example.org", InReplyTo: "a2.reply@Reporter.Example.COM",
 			References: []string{"a1.root@Reporter.Example.COM", "a2.reply@Reporter.Example.COM"},
-			From: "Alice Sec <alice@team.example.org>", Subject: "Re: Path traversal in static handler",
+			From:       "Alice Sec <alice@team.example.org>", Subject: "Re: Path traversal in static handler",
 			Date: day(10, 9), Body: "Thanks, we are looking into it.\n"},
 		{MessageID: "b1.root@other.example.net", From: "Bob <bob@other.example.net>",
 			Subject: "Question about TLS defaults", Date: time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC), Body: "Old question.\n"},

@@ -588,4 +588,3 @@ func trackerBoard(t *testing.T, tr lifecycle.Tracker, fx Fixture) {
 		t.Errorf("BoardItem of a missing issue: err = %v, want ErrNotFound", err)
 	}
 }
-

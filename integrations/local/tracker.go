@@ -297,15 +297,15 @@ func (t *tracker) CreateIssue(ctx context.Context, n lifecycle.NewIssue) (lifecy
 
 // seedIssueRow is everything an issue can be created with (by CreateIssue or a seed).
 type seedIssueRow struct {
-	Title, Body         string
-	Labels              []string
-	State, StateReason  string
-	Author              string
-	Created, Updated    time.Time
-	Closed              time.Time
-	Assignees           []string
-	Milestone           string
-	BoardColumn         string
+	Title, Body            string
+	Labels                 []string
+	State, StateReason     string
+	Author                 string
+	Created, Updated       time.Time
+	Closed                 time.Time
+	Assignees              []string
+	Milestone              string
+	BoardColumn            string
 	BoardArchived, OnBoard bool
 }
 
