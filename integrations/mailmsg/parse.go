@@ -46,6 +46,23 @@ const (
 // normalised to "\n"); mail with no text/plain part gets its HTML converted to
 // text. Attachments are ignored.
 func Parse(raw []byte) (lifecycle.Message, error) {
+	h, root, err := ParseMIME(raw)
+	if err != nil {
+		return lifecycle.Message{}, err
+	}
+	msg := HeaderMessage(h)
+	if msg.MessageID == "" {
+		msg.MessageID = SyntheticMessageID(raw)
+	}
+	msg.Body = TextBody(root)
+	return msg, nil
+}
+
+// ParseMIME splits a raw message into its header and its MIME tree, transfer
+// encodings removed. The root Part's Header is the message header. It is the
+// building block of Parse, exported for backends that need the structure
+// itself (the fake Gmail API serves it as a message payload).
+func ParseMIME(raw []byte) (mail.Header, Part, error) {
 	data := raw
 	// An mbox "From " separator line is not a header; tolerate it.
 	if bytes.HasPrefix(data, []byte("From ")) {
@@ -57,20 +74,14 @@ func Parse(raw []byte) (lifecycle.Message, error) {
 	}
 	m, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
-		return lifecycle.Message{}, fmt.Errorf("mailmsg: read header: %w", err)
-	}
-	msg := HeaderMessage(m.Header)
-	if msg.MessageID == "" {
-		msg.MessageID = SyntheticMessageID(raw)
+		return nil, Part{}, fmt.Errorf("mailmsg: read header: %w", err)
 	}
 	body, err := io.ReadAll(m.Body)
 	if err != nil {
-		return lifecycle.Message{}, fmt.Errorf("mailmsg: read body: %w", err)
+		return nil, Part{}, fmt.Errorf("mailmsg: read body: %w", err)
 	}
 	budget := maxParts
-	root := mimeTree(textproto.MIMEHeader(m.Header), body, 0, &budget)
-	msg.Body = TextBody(root)
-	return msg, nil
+	return m.Header, mimeTree(textproto.MIMEHeader(m.Header), body, 0, &budget), nil
 }
 
 // SyntheticMessageID is the stable Message-ID given to mail that has none.
@@ -239,8 +250,12 @@ func ParseDate(v string) time.Time {
 // still in Charset. Backends that receive an already-split tree (the Gmail API's
 // payload) build Parts and call TextBody.
 type Part struct {
+	// Header is the part's own header; TextBody does not use it, and it may be
+	// nil in trees built from another source.
+	Header     textproto.MIMEHeader
 	MediaType  string // lower case, e.g. "text/plain"; "" means text/plain
 	Charset    string
+	Filename   string
 	Attachment bool // Content-Disposition attachment, or a named non-inline part
 	Body       []byte
 	Parts      []Part
@@ -304,7 +319,13 @@ func mimeTree(h textproto.MIMEHeader, body []byte, depth int, budget *int) Part 
 			mt = "text/html"
 		}
 	}
-	p := Part{MediaType: mt, Charset: params["charset"], Attachment: isAttachment(h, params)}
+	p := Part{
+		Header:     h,
+		MediaType:  mt,
+		Charset:    params["charset"],
+		Filename:   filename(h, params),
+		Attachment: isAttachment(h, params),
+	}
 	if strings.HasPrefix(mt, "multipart/") {
 		if boundary := params["boundary"]; boundary != "" && depth < maxDepth {
 			p.Parts = multipartChildren(body, boundary, depth, budget)
@@ -336,6 +357,13 @@ func multipartChildren(body []byte, boundary string, depth int, budget *int) []P
 		}
 	}
 	return parts
+}
+
+func filename(h textproto.MIMEHeader, ctParams map[string]string) string {
+	if _, params, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		return params["filename"]
+	}
+	return ctParams["name"]
 }
 
 func isAttachment(h textproto.MIMEHeader, ctParams map[string]string) bool {

@@ -274,3 +274,38 @@ func TestDecodeCharset(t *testing.T) {
 		})
 	}
 }
+
+func TestParseMIME(t *testing.T) {
+	raw := crlf(`Subject: s
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; charset=iso-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+caf=E9
+--b
+Content-Type: application/pdf; name="r.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERg==
+--b--
+`)
+	h, root, err := ParseMIME(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("Subject") != "s" || root.MediaType != "multipart/mixed" || len(root.Parts) != 2 {
+		t.Fatalf("root = %+v", root)
+	}
+	text, pdf := root.Parts[0], root.Parts[1]
+	if string(text.Body) != "caf\xe9" || text.Charset != "iso-8859-1" || text.Attachment || text.Header.Get("Content-Type") == "" {
+		t.Errorf("text part = %+v", text)
+	}
+	if string(pdf.Body) != "%PDF" || pdf.Filename != "r.pdf" || !pdf.Attachment {
+		t.Errorf("pdf part = %+v", pdf)
+	}
+	if got := TextBody(root); got != "café" {
+		t.Errorf("TextBody = %q", got)
+	}
+}
