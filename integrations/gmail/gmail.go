@@ -57,13 +57,12 @@ type Config struct {
 
 // Mailbox is a lifecycle.Mail over one Gmail account.
 type Mailbox struct {
-	svc     *gmailapi.Service
-	user    string
-	query   string // candidate query without the date bound
-	list    string
-	from    lifecycle.Address
-	now     func() time.Time
-	baseURL string
+	svc   *gmailapi.Service
+	user  string
+	query string // candidate query without the date bound
+	list  string
+	from  lifecycle.Address
+	now   func() time.Time
 }
 
 var _ lifecycle.Mail = (*Mailbox)(nil)
@@ -259,7 +258,7 @@ func (m *Mailbox) ListDrafts(ctx context.Context, threadID string) ([]lifecycle.
 			if isNotFound(err) {
 				continue // sent or discarded between the two calls
 			}
-			return nil, wrapErr("read draft "+id+" of", threadID, err)
+			return nil, wrapErr("read draft "+id, threadID, err)
 		}
 		out = append(out, draftOf(d))
 	}
@@ -277,14 +276,14 @@ func (m *Mailbox) CreateDraft(ctx context.Context, req lifecycle.DraftRequest) (
 	}
 	raw, err := mailmsg.BuildDraft(req, m.from, m.now())
 	if err != nil {
-		return lifecycle.Draft{}, fmt.Errorf("gmail: create draft on thread %q: %w", req.ThreadID, err)
+		return lifecycle.Draft{}, fmt.Errorf("gmail: create draft: %w", err)
 	}
 	d, err := m.svc.Users.Drafts.Create(m.user, &gmailapi.Draft{Message: &gmailapi.Message{
 		Raw:      base64.URLEncoding.EncodeToString(raw),
 		ThreadId: req.ThreadID,
 	}}).Context(ctx).Do()
 	if err != nil {
-		return lifecycle.Draft{}, wrapErr("create draft on", req.ThreadID, err)
+		return lifecycle.Draft{}, wrapErr("create draft", req.ThreadID, err)
 	}
 	out := lifecycle.Draft{ID: d.Id, Key: req.Key, Subject: strings.TrimSpace(req.Subject), To: req.To}
 	if d.Message != nil {
@@ -434,7 +433,7 @@ func isNotFound(err error) bool {
 func wrapErr(op, threadID string, err error) error {
 	where := "gmail: " + op
 	if threadID != "" {
-		where += " thread " + threadID
+		where += " (thread " + threadID + ")"
 	}
 	if isNotFound(err) {
 		return fmt.Errorf("%s: %w: %w", where, lifecycle.ErrNotFound, err)

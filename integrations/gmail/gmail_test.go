@@ -394,7 +394,7 @@ func TestErrors(t *testing.T) {
 		wantNotFound bool
 		wantSub      string
 	}{
-		{"read unknown thread", "", "", 0, func(mb *gmail.Mailbox, _ string) error { _, err := mb.ReadThread(ctx, "0123abcd"); return err }, true, "read thread thread 0123abcd"},
+		{"read unknown thread", "", "", 0, func(mb *gmail.Mailbox, _ string) error { _, err := mb.ReadThread(ctx, "0123abcd"); return err }, true, "read thread (thread 0123abcd)"},
 		{"read thread 500", http.MethodGet, "/threads/", 500, func(mb *gmail.Mailbox, root string) error { _, err := mb.ReadThread(ctx, root); return err }, false, "read thread"},
 		{"list 503", http.MethodGet, "/threads", 503, func(mb *gmail.Mailbox, _ string) error { _, err := mb.ListThreads(ctx, since); return err }, false, "list threads"},
 		{"metadata 404 during list", http.MethodGet, "/threads/", 404, func(mb *gmail.Mailbox, _ string) error { _, err := mb.ListThreads(ctx, since); return err }, true, "read thread metadata"},
@@ -402,7 +402,7 @@ func TestErrors(t *testing.T) {
 		{"drafts create 403", http.MethodPost, "/drafts", 403, func(mb *gmail.Mailbox, root string) error {
 			_, err := mb.CreateDraft(ctx, lifecycle.DraftRequest{ThreadID: root, To: []lifecycle.Address{{Email: "rep@example.net"}}, Subject: "Re: XSS in admin", Body: "b", Key: "k"})
 			return err
-		}, false, "create draft on thread"},
+		}, false, "create draft (thread "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
