@@ -190,7 +190,7 @@ func (l *loader) decode(root reflect.Value) bool {
 		expr := p.Expression()
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			keys, line := keyParts(expr, l)
+			keys, line := l.keyParts(expr)
 			var ok bool
 			cur, curPath, ok = l.openTable(root, keys, expr.Kind == unstable.ArrayTable, line)
 			if !ok {
@@ -228,7 +228,7 @@ func (l *loader) decode(root reflect.Value) bool {
 
 // keyParts returns the decoded parts of a table header or key-value key and
 // the line of its first part.
-func keyParts(n *unstable.Node, l *loader) ([]string, int) {
+func (l *loader) keyParts(n *unstable.Node) ([]string, int) {
 	var parts []string
 	line := 0
 	it := n.Key()
@@ -302,7 +302,7 @@ func (l *loader) child(v reflect.Value, path, key string, line int) (reflect.Val
 
 // keyValue stores one `a.b = value` expression into table cur.
 func (l *loader) keyValue(cur reflect.Value, curPath string, expr *unstable.Node) {
-	keys, line := keyParts(expr, l)
+	keys, line := l.keyParts(expr)
 	v, path := cur, curPath
 	for i, k := range keys {
 		last := i == len(keys)-1

@@ -42,19 +42,25 @@ type seedWorkspace struct {
 		Name      string    `toml:"name"`
 		Published time.Time `toml:"published"`
 	} `toml:"releases"`
-	Ledger []seedIssue `toml:"ledger"`
+	Ledger []struct {
+		Title string `toml:"title"`
+		Body  string `toml:"body"`
+	} `toml:"ledger"`
 }
 
 type seedIssue struct {
-	Title       string    `toml:"title"`
-	Body        string    `toml:"body"`
-	Labels      []string  `toml:"labels"`
-	State       string    `toml:"state"`
-	StateReason string    `toml:"state_reason"`
-	Author      string    `toml:"author"`
-	Created     time.Time `toml:"created"`
-	BoardColumn string    `toml:"board_column"`
-	Comments    []struct {
+	Title         string    `toml:"title"`
+	Body          string    `toml:"body"`
+	Labels        []string  `toml:"labels"`
+	State         string    `toml:"state"`
+	StateReason   string    `toml:"state_reason"`
+	Author        string    `toml:"author"`
+	Created       time.Time `toml:"created"`
+	BoardColumn   string    `toml:"board_column"`
+	BoardArchived bool      `toml:"board_archived"`
+	Assignees     []string  `toml:"assignees"`
+	Milestone     string    `toml:"milestone"`
+	Comments      []struct {
 		Author  string    `toml:"author"`
 		Created time.Time `toml:"created"`
 		Body    string    `toml:"body"`
@@ -281,6 +287,14 @@ func TestSeedWorkspace(t *testing.T) {
 				t.Errorf("#%d: label %q is not in the label list", n, l)
 			}
 		}
+		for _, a := range is.Assignees {
+			if !slices.Contains(ws.Collaborators, a) {
+				t.Errorf("#%d: assignee %q is not a collaborator", n, a)
+			}
+		}
+		if is.Milestone != "" && !slices.Contains(ws.Milestones, is.Milestone) {
+			t.Errorf("#%d: milestone %q is not a milestone", n, is.Milestone)
+		}
 		if is.BoardColumn != "" && !columns[is.BoardColumn] {
 			t.Errorf("#%d: board_column %q is not a configured column", n, is.BoardColumn)
 		}
@@ -323,7 +337,7 @@ func TestSeedWorkspace(t *testing.T) {
 	if !stalled || !closedInvalid || !scopedCVE {
 		t.Errorf("seed lacks a tracker: stalled=%v closed-invalid=%v scope+cve=%v", stalled, closedInvalid, scopedCVE)
 	}
-	if len(ws.Ledger) != 1 || !slices.Equal(ws.Ledger[0].Labels, []string{c.Labels.RejectionsLedger}) || ws.Ledger[0].State != "open" {
+	if len(ws.Ledger) != 1 || ws.Ledger[0].Title == "" || !slices.Contains(ws.Labels, c.Labels.RejectionsLedger) {
 		t.Errorf("ledger = %+v", ws.Ledger)
 	}
 	for _, pr := range ws.PullRequests {
