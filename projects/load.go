@@ -255,7 +255,11 @@ func (l *loader) openTable(root reflect.Value, keys []string, array bool, line i
 		v, path = field, fpath
 		switch {
 		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
-			if last && array {
+			if last && !array {
+				l.addAt(line, path, "is an array of tables; write [[%s]]", path)
+				return reflect.Value{}, "", false
+			}
+			if last {
 				v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
 			} else if v.Len() == 0 {
 				l.addAt(line, path, "is used as a table before any [[%s]] element is defined", path)

@@ -186,6 +186,13 @@ func TestLoadProblems(t *testing.T) {
 			want: [][3]string{{"labelz", "[labelz]", `is not a known setting (did you mean "labels"?)`}},
 		},
 		{
+			name: "array of tables written as a table",
+			edit: func(t *testing.T, s string) string {
+				return replaceOnce(t, s, "[[scopes]]\n", "[scopes]\n")
+			},
+			want: [][3]string{{"scopes", "[scopes]\n", "is an array of tables; write [[scopes]]"}},
+		},
+		{
 			name: "wrong type",
 			edit: func(t *testing.T, s string) string {
 				return replaceOnce(t, s, "window_days = 90", `window_days = "90"`)

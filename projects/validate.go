@@ -400,8 +400,14 @@ func (l *loader) validate(c *Config, dir string) {
 	}
 
 	// CVE record.
-	l.nonEmpty("cve_record.vendor", c.CVERecord.Vendor)
-	l.nonEmpty("cve_record.default_product", c.CVERecord.DefaultProduct)
+	// The vendor and product default to project.vendor and project.name; when
+	// those are missing, that is the problem reported, not this one.
+	if l.isSet("cve_record.vendor") || c.Project.Vendor != "" {
+		l.nonEmpty("cve_record.vendor", c.CVERecord.Vendor)
+	}
+	if l.isSet("cve_record.default_product") || c.Project.Name != "" {
+		l.nonEmpty("cve_record.default_product", c.CVERecord.DefaultProduct)
+	}
 	l.nonEmpty("cve_record.generator_tag", c.CVERecord.GeneratorTag)
 	l.httpURL("cve_record.default_collection_url", c.CVERecord.DefaultCollectionURL)
 	l.httpURL("cve_record.cna_private_project_url", c.CVERecord.CNAPrivateProjectURL)
