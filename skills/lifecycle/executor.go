@@ -77,7 +77,7 @@ type ApplyResult struct {
 	Results  []ActionResult `json:"results"`
 	Complete bool           `json:"complete"`
 	// PulledIn lists actions added to `only` because selected actions depend on them.
-	PulledIn []string `json:"pulled_in,omitempty"`
+	PulledIn []string       `json:"pulled_in,omitempty"`
 	Counts   map[Status]int `json:"counts"`
 }
 
