@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/url"
@@ -57,7 +58,8 @@ type Maildir struct {
 	files   map[string]cachedFile // by path
 	index   *mailIndex
 	dirSeen map[string]time.Time // directory mtimes the index was built from
-	scanned time.Time            // wall-clock start of the scan that built the index
+	scanned time.Time            // wall-clock start of the last scan
+	sig     [sha256.Size]byte    // names, sizes and mtimes of the files the index holds
 }
 
 type cachedFile struct {
@@ -352,14 +354,36 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 	}
 	start := time.Now()
 	live := map[string]bool{}
-	var msgs []lifecycle.Message
-	pathOf := map[string]string{}
-	for _, sub := range []string{"new", "cur"} {
-		found, err := m.scanDir(ctx, filepath.Join(m.dir, sub), live)
+	sig := sha256.New()
+	var found [2][]scannedFile
+	for i, sub := range []string{"new", "cur"} {
+		f, err := m.scanDir(ctx, filepath.Join(m.dir, sub), live, sig)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range found {
+		found[i] = f
+	}
+	drafts, err := m.scanDir(ctx, m.drafts, live, sig)
+	if err != nil {
+		return nil, err
+	}
+	for p := range m.files {
+		if !live[p] {
+			delete(m.files, p) // forget files that are gone
+		}
+	}
+	var sum [sha256.Size]byte
+	sig.Sum(sum[:0])
+	if m.index != nil && sum == m.sig {
+		// Same files, same sizes and mtimes: the directories were touched
+		// (or their mtime is too recent to trust) but nothing changed.
+		m.dirSeen, m.scanned = seen, start
+		return m.index, nil
+	}
+	var msgs []lifecycle.Message
+	pathOf := map[string]string{}
+	for i, sub := range []string{"new", "cur"} {
+		for _, f := range found[i] {
 			msg := f.msg
 			msg.ID = maildirUnique(filepath.Base(f.path))
 			if _, dup := pathOf[msg.ID]; dup {
@@ -393,10 +417,6 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	drafts, err := m.scanDir(ctx, m.drafts, live)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
 	for _, f := range drafts {
 		msg := f.msg
 		msg.ID = filepath.Base(f.path)
@@ -409,12 +429,7 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 		}
 		return cmp.Compare(a.msg.ID, b.msg.ID)
 	})
-	for p := range m.files {
-		if !live[p] {
-			delete(m.files, p) // forget files that are gone
-		}
-	}
-	m.index, m.dirSeen, m.scanned = idx, seen, start
+	m.index, m.dirSeen, m.scanned, m.sig = idx, seen, start, sum
 	return idx, nil
 }
 
@@ -424,8 +439,9 @@ type scannedFile struct {
 }
 
 // scanDir parses the regular files of dir (skipping dot files), from the cache
-// when name, size and mtime are unchanged. Unparsable files are skipped.
-func (m *Maildir) scanDir(ctx context.Context, dir string, live map[string]bool) ([]scannedFile, error) {
+// when name, size and mtime are unchanged, and adds them to the signature sig.
+// Unparsable files are skipped. A missing directory is empty.
+func (m *Maildir) scanDir(ctx context.Context, dir string, live map[string]bool, sig hash.Hash) ([]scannedFile, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -449,6 +465,7 @@ func (m *Maildir) scanDir(ctx context.Context, dir string, live map[string]bool)
 		}
 		path := filepath.Join(dir, e.Name())
 		live[path] = true
+		fmt.Fprintf(sig, "%s\x00%d\x00%d\n", path, fi.Size(), fi.ModTime().UnixNano())
 		c, hit := m.files[path]
 		if !hit || c.size != fi.Size() || !c.mtime.Equal(fi.ModTime()) {
 			c = cachedFile{size: fi.Size(), mtime: fi.ModTime()}

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -48,47 +49,48 @@ func (t *tracker) errf(op string, number int, err error) error {
 const issueColumns = `i.id, i.number, i.title, i.body, i.state, i.state_reason, i.author,
 	COALESCE(m.title, ''), i.created_at, i.updated_at, i.closed_at, i.version`
 
-// queryIssues loads the issues matching cond (an SQL condition on alias i, with
-// args), with labels and assignees, in the given order.
-func (t *tracker) queryIssues(ctx context.Context, q querier, cond, order string, args ...any) ([]lifecycle.Issue, error) {
+// queryIssues loads the issues matching where (an SQL condition on alias i that
+// names the repository itself, so each caller can steer the index: see
+// FindByIntakeKey), with labels and assignees, in the given order.
+func (t *tracker) queryIssues(ctx context.Context, q querier, where, order string, args ...any) ([]lifecycle.Issue, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+issueColumns+`
 		FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id
-		WHERE i.repo = ? AND (`+cond+`) ORDER BY `+order, append([]any{t.repo}, args...)...)
+		WHERE `+where+` ORDER BY `+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query issues: %w", err)
 	}
 	defer rows.Close()
-	var out []lifecycle.Issue
+	out := []lifecycle.Issue{}
 	index := map[int64]int{}
+	var ids []int64
 	for rows.Next() {
 		var (
-			id                 int64
-			is                 lifecycle.Issue
-			created, updated   string
-			closed             sql.NullString
-			version            int64
-			createdT, updatedT time.Time
+			id               int64
+			is               lifecycle.Issue
+			created, updated string
+			closed           sql.NullString
+			version          int64
 		)
 		if err := rows.Scan(&id, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason, &is.Author,
 			&is.Milestone, &created, &updated, &closed, &version); err != nil {
 			return nil, fmt.Errorf("scan issue: %w", err)
 		}
-		if createdT, err = parseTime(created); err != nil {
+		if is.CreatedAt, err = parseTime(created); err != nil {
 			return nil, err
 		}
-		if updatedT, err = parseTime(updated); err != nil {
+		if is.UpdatedAt, err = parseTime(updated); err != nil {
 			return nil, err
 		}
 		if is.ClosedAt, err = parseNullTime(closed); err != nil {
 			return nil, err
 		}
-		is.CreatedAt, is.UpdatedAt = createdT, updatedT
 		is.Repo = t.repo
 		is.URL = t.issueURL(is.Number)
 		is.NodeID = "LOCAL_I_" + strconv.FormatInt(id, 10)
 		is.Version = versionString(version)
 		is.Labels = []string{}
 		index[id] = len(out)
+		ids = append(ids, id)
 		out = append(out, is)
 	}
 	if err := rows.Err(); err != nil {
@@ -98,54 +100,47 @@ func (t *tracker) queryIssues(ctx context.Context, q querier, cond, order string
 	if len(out) == 0 {
 		return out, nil
 	}
-	// Labels and assignees of the same issues, with the same condition.
-	lrows, err := q.QueryContext(ctx, `SELECT il.issue_id, l.name FROM issue_labels il
-		JOIN labels l ON l.id = il.label_id JOIN issues i ON i.id = il.issue_id
-		WHERE i.repo = ? AND (`+cond+`) ORDER BY l.name COLLATE NOCASE`, append([]any{t.repo}, args...)...)
+	// Labels and assignees of exactly these issues, the ids passed as one JSON array.
+	idList, err := json.Marshal(ids)
 	if err != nil {
-		return nil, fmt.Errorf("query labels: %w", err)
+		return nil, fmt.Errorf("issue ids: %w", err)
 	}
-	defer lrows.Close()
-	for lrows.Next() {
-		var id int64
-		var name string
-		if err := lrows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("scan label: %w", err)
-		}
-		if k, ok := index[id]; ok {
-			out[k].Labels = append(out[k].Labels, name)
-		}
-	}
-	if err := lrows.Err(); err != nil {
-		return nil, fmt.Errorf("read labels: %w", err)
-	}
-	lrows.Close()
-	arows, err := q.QueryContext(ctx, `SELECT a.issue_id, a.login FROM assignees a
-		JOIN issues i ON i.id = a.issue_id
-		WHERE i.repo = ? AND (`+cond+`) ORDER BY a.login COLLATE NOCASE`, append([]any{t.repo}, args...)...)
+	err = eachRow(ctx, q, `SELECT il.issue_id, l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id
+		WHERE il.issue_id IN (SELECT value FROM json_each(?)) ORDER BY l.name COLLATE NOCASE`, []any{string(idList)},
+		func(id int64, name string) { out[index[id]].Labels = append(out[index[id]].Labels, name) })
 	if err != nil {
-		return nil, fmt.Errorf("query assignees: %w", err)
+		return nil, fmt.Errorf("labels: %w", err)
 	}
-	defer arows.Close()
-	for arows.Next() {
-		var id int64
-		var login string
-		if err := arows.Scan(&id, &login); err != nil {
-			return nil, fmt.Errorf("scan assignee: %w", err)
-		}
-		if k, ok := index[id]; ok {
-			out[k].Assignees = append(out[k].Assignees, login)
-		}
-	}
-	if err := arows.Err(); err != nil {
-		return nil, fmt.Errorf("read assignees: %w", err)
+	err = eachRow(ctx, q, `SELECT issue_id, login FROM assignees
+		WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY login COLLATE NOCASE`, []any{string(idList)},
+		func(id int64, login string) { out[index[id]].Assignees = append(out[index[id]].Assignees, login) })
+	if err != nil {
+		return nil, fmt.Errorf("assignees: %w", err)
 	}
 	return out, nil
 }
 
+// eachRow runs a query returning (id, text) rows and calls fn for each.
+func eachRow(ctx context.Context, q querier, query string, args []any, fn func(int64, string)) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return err
+		}
+		fn(id, s)
+	}
+	return rows.Err()
+}
+
 // getIssue loads one issue; ErrNotFound (wrapped) when absent.
 func (t *tracker) getIssue(ctx context.Context, q querier, number int) (lifecycle.Issue, error) {
-	issues, err := t.queryIssues(ctx, q, "i.number = ?", "i.number", number)
+	issues, err := t.queryIssues(ctx, q, "i.repo = ? AND i.number = ?", "i.number", t.repo, number)
 	if err != nil {
 		return lifecycle.Issue{}, err
 	}
@@ -229,8 +224,8 @@ func (t *tracker) ListIssues(ctx context.Context, f lifecycle.IssueFilter) ([]li
 	if err := t.w.read("ListIssues"); err != nil {
 		return nil, t.errf("list issues", 0, err)
 	}
-	var conds []string
-	var args []any
+	conds := []string{"i.repo = ?"}
+	args := []any{t.repo}
 	switch strings.ToLower(f.State) {
 	case "", "open":
 		conds = append(conds, "i.state = 'open'")
@@ -249,12 +244,8 @@ func (t *tracker) ListIssues(ctx context.Context, f lifecycle.IssueFilter) ([]li
 		conds = append(conds, "i.updated_at >= ?")
 		args = append(args, formatTime(f.Since))
 	}
-	cond := "1"
-	if len(conds) > 0 {
-		cond = strings.Join(conds, " AND ")
-	}
 	// GitHub's default order: newest first.
-	issues, err := t.queryIssues(ctx, t.w.db, cond, "i.created_at DESC, i.number DESC", args...)
+	issues, err := t.queryIssues(ctx, t.w.db, strings.Join(conds, " AND "), "i.created_at DESC, i.number DESC", args...)
 	return issues, t.errf("list issues", 0, err)
 }
 
@@ -265,7 +256,9 @@ func (t *tracker) FindByIntakeKey(ctx context.Context, key string) ([]lifecycle.
 	if key == "" {
 		return nil, t.errf("find by intake key", 0, fmt.Errorf("empty key"))
 	}
-	issues, err := t.queryIssues(ctx, t.w.db, "i.id IN (SELECT issue_id FROM intake_keys WHERE key = ?)", "i.number", key)
+	// "+i.repo" keeps SQLite from preferring the repository index over the key index.
+	issues, err := t.queryIssues(ctx, t.w.db, "+i.repo = ? AND i.id IN (SELECT issue_id FROM intake_keys WHERE key = ?)",
+		"i.number", t.repo, key)
 	if err != nil {
 		return nil, t.errf("find by intake key", 0, err)
 	}
