@@ -10,18 +10,19 @@ import (
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
 )
 
-// UpstreamSeed is what TestUpstream hands to newUpstream: three pull requests
-// (one merged, one open, one closed unmerged) and two releases. Repo and URL are
-// left empty: the backend fills them.
+// UpstreamSeed is what TestUpstream hands to newUpstream: pull requests #1-#3
+// (merged, open, closed unmerged; a fake that numbers sequentially gets the same
+// numbers by adding them in order) and two releases. Repo and URL are left
+// empty: the backend fills them.
 func UpstreamSeed() ([]lifecycle.PullRequest, []lifecycle.Release) {
 	at := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 12, 0, 0, 0, time.UTC) }
 	prs := []lifecycle.PullRequest{
-		{Number: 101, Title: "Normalise static file paths", Body: "Resolve the path before serving it.\nRefactor the static handler.",
+		{Number: 1, Title: "Normalise static file paths", Body: "Resolve the path before serving it.\nRefactor the static handler.",
 			State: "closed", Merged: true, MergedAt: at(2, 10), Author: "alice-sec", CreatedAt: at(2, 3),
 			Files: []string{"server/static.go", "server/static_test.go"}},
-		{Number: 102, Title: "Improve docs for the static handler", Body: "Docs only.",
+		{Number: 2, Title: "Improve docs for the static handler", Body: "Docs only.",
 			State: "open", Author: "carol", CreatedAt: at(2, 12)},
-		{Number: 103, Title: "Static handler experiment", Body: "Superseded.",
+		{Number: 3, Title: "Static handler experiment", Body: "Superseded.",
 			State: "closed", Author: "dave", CreatedAt: at(1, 20)},
 	}
 	rels := []lifecycle.Release{
@@ -62,19 +63,19 @@ func TestUpstream(t *testing.T, newUpstream func(t *testing.T, prs []lifecycle.P
 }
 
 func upstreamGet(t *testing.T, u lifecycle.Upstream) {
-	pr := must(u.GetPullRequest(t.Context(), 101))(t)
+	pr := must(u.GetPullRequest(t.Context(), 1))(t)
 	want, _ := UpstreamSeed()
 	w := want[0]
-	if pr.Number != 101 || pr.Title != w.Title || pr.Body != w.Body || pr.State != "closed" || !pr.Merged ||
+	if pr.Number != 1 || pr.Title != w.Title || pr.Body != w.Body || pr.State != "closed" || !pr.Merged ||
 		!pr.MergedAt.Equal(w.MergedAt) || pr.Author != w.Author || !pr.CreatedAt.Equal(w.CreatedAt) ||
 		!slices.Equal(pr.Files, w.Files) {
-		t.Errorf("GetPullRequest(101) = %+v\nwant %+v", pr, w)
+		t.Errorf("GetPullRequest(1) = %+v\nwant %+v", pr, w)
 	}
-	if wantURL := "https://github.com/" + u.Repo() + "/pull/101"; pr.URL != wantURL {
+	if wantURL := "https://github.com/" + u.Repo() + "/pull/1"; pr.URL != wantURL {
 		t.Errorf("URL = %q, want %q", pr.URL, wantURL)
 	}
-	if open := must(u.GetPullRequest(t.Context(), 102))(t); open.State != "open" || open.Merged || !open.MergedAt.IsZero() {
-		t.Errorf("GetPullRequest(102) = %+v", open)
+	if open := must(u.GetPullRequest(t.Context(), 2))(t); open.State != "open" || open.Merged || !open.MergedAt.IsZero() {
+		t.Errorf("GetPullRequest(2) = %+v", open)
 	}
 	if _, err := u.GetPullRequest(t.Context(), 999); !errors.Is(err, lifecycle.ErrNotFound) {
 		t.Errorf("GetPullRequest(999): err = %v, want ErrNotFound", err)
@@ -88,11 +89,11 @@ func upstreamSearch(t *testing.T, u lifecycle.Upstream) {
 		state string
 		want  []int
 	}{
-		{"one term, all states", []string{"static"}, "all", []int{101, 102, 103}},
-		{"every term must match", []string{"static", "docs"}, "all", []int{102}},
-		{"terms match title or body", []string{"resolve", "normalise"}, "all", []int{101}},
-		{"case-insensitive", []string{"STATIC", "Handler"}, "closed", []int{101, 103}},
-		{"open only", []string{"static"}, "open", []int{102}},
+		{"one term, all states", []string{"static"}, "all", []int{1, 2, 3}},
+		{"every term must match", []string{"static", "docs"}, "all", []int{2}},
+		{"terms match title or body", []string{"resolve", "normalise"}, "all", []int{1}},
+		{"case-insensitive", []string{"STATIC", "Handler"}, "closed", []int{1, 3}},
+		{"open only", []string{"static"}, "open", []int{2}},
 		{"no match", []string{"static", "kerberos"}, "all", nil},
 	}
 	for _, tc := range tests {

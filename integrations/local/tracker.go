@@ -860,8 +860,9 @@ func (t *tracker) MoveToColumn(ctx context.Context, number int, column string) e
 	return t.errf("move to column", number, err)
 }
 
-// ArchiveBoardItem archives the issue's board item (idempotent). An issue that is
-// not on the board is an error wrapping ErrNotFound, so the caller can skip and note it.
+// ArchiveBoardItem archives the issue's board item. Idempotent; an issue that is
+// not on the board needs nothing and is not an error (as on GitHub): a caller
+// that must note it checks BoardItem first.
 func (t *tracker) ArchiveBoardItem(ctx context.Context, number int) error {
 	if err := t.board(); err != nil {
 		return t.errf("archive board item", number, err)
@@ -871,12 +872,8 @@ func (t *tracker) ArchiveBoardItem(ctx context.Context, number int) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, "UPDATE board_items SET archived = 1 WHERE issue_id = ?", id)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE board_items SET archived = 1 WHERE issue_id = ?", id); err != nil {
 			return fmt.Errorf("archive: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("issue #%d is not on the board", number)
 		}
 		return nil
 	})
