@@ -343,3 +343,35 @@ func TestSeedMaildir(t *testing.T) {
 		t.Errorf("seeded mailbox threads = %+v, %v", list, err)
 	}
 }
+
+func TestMaildirConcurrentUse(t *testing.T) {
+	ctx := t.Context()
+	m, err := OpenMaildir(writeMaildir(t, seedRaw()), MaildirOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		go func() {
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = m.ListThreads(ctx, time.Time{})
+			case 1:
+				_, err = m.ReadThread(ctx, threadA)
+			default:
+				_, err = m.CreateDraft(ctx, lifecycle.DraftRequest{ThreadID: threadA, To: []lifecycle.Address{{Email: "r@example.org"}},
+					Subject: "Re: x", Body: "b", Key: "same-key"})
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ds, _ := m.ListDrafts(ctx, ""); len(ds) != 1 {
+		t.Errorf("concurrent CreateDraft with one key made %d drafts, want 1", len(ds))
+	}
+}

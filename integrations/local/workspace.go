@@ -19,10 +19,10 @@ import (
 // DatabaseFile is the workspace database's file name inside the workspace directory.
 const DatabaseFile = "workspace.db"
 
-// DefaultBoardColumns are the board's Status columns (spec intake §2.5), used when
-// Options.BoardColumns is empty.
-var DefaultBoardColumns = []string{
-	"Needs triage", "Assessed", "CVE allocated", "PR created", "PR merged", "Fix released", "Announced",
+// DefaultBoardColumns returns the board's Status columns (spec intake §2.5), used
+// when Options.BoardColumns is empty.
+func DefaultBoardColumns() []string {
+	return []string{"Needs triage", "Assessed", "CVE allocated", "PR created", "PR merged", "Fix released", "Announced"}
 }
 
 // Options configures a Workspace.
@@ -69,7 +69,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Workspace, error) {
 		opts.Operator = "vulnsteward"
 	}
 	if len(opts.BoardColumns) == 0 {
-		opts.BoardColumns = DefaultBoardColumns
+		opts.BoardColumns = DefaultBoardColumns()
 	}
 	opts.BoardColumns = append([]string(nil), opts.BoardColumns...)
 	if strings.ContainsAny(dir, "?#") {
