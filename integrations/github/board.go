@@ -292,7 +292,7 @@ func (b *board) moveWith(ctx context.Context, op string, m *boardMeta, issueID, 
 	opt, _ := m.option(column)
 	var upd struct {
 		UpdateProjectV2ItemFieldValue struct {
-			ProjectV2Item struct{ ID githubv4.ID }
+			ProjectV2Item struct{ ID githubv4.ID } `graphql:"projectV2Item"` // githubv4 would spell it projectV2item
 		} `graphql:"updateProjectV2ItemFieldValue(input: $input)"`
 	}
 	err = b.c.gql.Mutate(ctx, &upd, githubv4.UpdateProjectV2ItemFieldValueInput{

@@ -107,6 +107,9 @@ func containsTokens(text, phrase string) bool {
 }
 
 func (sq searchQuery) matches(is *issue) bool {
+	if is.unindexed {
+		return false
+	}
 	if sq.repo != "" && strings.ToLower(is.repo.fullName()) != sq.repo {
 		return false
 	}

@@ -64,6 +64,7 @@ type issue struct {
 	closedAt             time.Time
 	comments             []*comment
 	pr                   *pull // nil for issues
+	unindexed            bool  // not yet in the search index (HideFromSearch)
 }
 
 type pull struct {
@@ -495,6 +496,16 @@ func (s *Server) itemLocked(p *project, is *issue) *item {
 
 func projectKey(owner string, number int) string {
 	return fmt.Sprintf("%s#%d", strings.ToLower(owner), number)
+}
+
+// HideFromSearch keeps an issue out of search results, as GitHub's search
+// index does for a while after an issue is created.
+func (s *Server) HideFromSearch(repo string, number int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.repos[strings.ToLower(repo)]; r != nil && r.issues[number] != nil {
+		r.issues[number].unindexed = true
+	}
 }
 
 // Issue returns a snapshot of an issue or pull request.
