@@ -190,3 +190,32 @@ func formatCounts(m map[string]int) string {
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
 }
+
+// BenchmarkImportOneReport measures the API requests one mail import costs on
+// the tracker side: the duplicate check, the issue with its labels, the board
+// move (orphan path) and the first rollup comment. Run with -bench and read
+// the requests/op metric; the fake answers locally, so ns/op is not GitHub's.
+func BenchmarkImportOneReport(b *testing.B) {
+	e := newEnv(b)
+	tr := e.client.Tracker()
+	c := b.Context()
+	e.client.Counter().Reset()
+	for i := 0; b.Loop(); i++ {
+		key := lifecycle.MailIntakeKey(fmt.Sprintf("<bench-%d@example.org>", i))
+		if found, err := tr.FindByIntakeKey(c, key); err != nil || len(found) != 0 {
+			b.Fatalf("find: %v %v", found, err)
+		}
+		is, err := tr.CreateIssue(c, lifecycle.NewIssue{Title: "report", Body: lifecycle.IntakeMeta{Key: key}.Comment(),
+			Labels: []string{"needs triage", "security issue"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := tr.MoveToColumn(c, is.Number, "Needs triage"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.CreateComment(c, is.Number, "<!-- rollup -->"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(e.client.Counter().Total())/float64(b.N), "requests/op")
+}

@@ -55,7 +55,7 @@ func withClientOption(o github.Option) envOpt {
 	return func(_ *github.Config, opts *[]github.Option) { *opts = append(*opts, o) }
 }
 
-func newEnv(t *testing.T, opts ...envOpt) *env {
+func newEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
 	fopts := []fakegithub.Option{fakegithub.WithToken(testToken), fakegithub.WithViewer("steward-bot")}
 	if s := graphQLSchema(); s != nil {
