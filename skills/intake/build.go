@@ -447,7 +447,7 @@ func injectionFlags(root lifecycle.Message) []string {
 	return out
 }
 
-func cannedOpenings(list []projects.Canned) []string {
+func openingsOf(list []projects.Canned) []string {
 	var out []string
 	for _, c := range list {
 		first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(c.Body), "\n\n", 2)[0])
