@@ -1,6 +1,7 @@
 package github
 
 import (
+	"go/build"
 	"io"
 	"net/http"
 	"net/url"
@@ -119,5 +120,23 @@ func TestETagTransportLRU(t *testing.T) {
 	}
 	if len(et.entries) != 2 {
 		t.Fatalf("cache holds %d entries, want 2", len(et.entries))
+	}
+}
+
+// The adapter implements ports; it must not reach into the workflow.
+func TestImportsStayOutOfSkills(t *testing.T) {
+	for _, dir := range []string{".", "fakegithub"} {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range pkg.Imports {
+			if strings.Contains(imp, "/vulnsteward/skills/") && imp != "github.com/vulnsteward/vulnsteward/skills/lifecycle" {
+				t.Errorf("%s imports %s", dir, imp)
+			}
+			if dir == "fakegithub" && strings.Contains(imp, "/vulnsteward/") {
+				t.Errorf("the fake imports %s: it must stand alone", imp)
+			}
+		}
 	}
 }
