@@ -110,7 +110,9 @@ func (t *tracker) ListIssues(ctx context.Context, f lifecycle.IssueFilter) ([]li
 
 // FindByIntakeKey combines the search API (which lags behind writes by seconds
 // to minutes) with a read of the most recently created issues (which does not),
-// then keeps only bodies that carry the exact key.
+// then keeps only bodies that carry the exact key. An issue found only by search
+// is read again (one conditional GET per such match), because the index may hold
+// an older body.
 func (t *tracker) FindByIntakeKey(ctx context.Context, key string) ([]lifecycle.Issue, error) {
 	op := t.op("find issues by intake key")
 	if err := t.configured(op); err != nil {
@@ -137,6 +139,7 @@ func (t *tracker) FindByIntakeKey(ctx context.Context, key string) ([]lifecycle.
 			opt.Page = resp.NextPage
 		}
 	}
+	fresh := map[int]bool{}
 	if t.c.opts.recentScan > 0 {
 		recent, _, err := t.c.rest.Issues.ListByRepo(ctx, t.owner, t.name, &gh.IssueListByRepoOptions{
 			State: "all", Sort: "created", Direction: "desc",
@@ -148,14 +151,29 @@ func (t *tracker) FindByIntakeKey(ctx context.Context, key string) ([]lifecycle.
 		for _, is := range recent {
 			// The listing is read now; it wins over a possibly older search hit.
 			found[is.GetNumber()] = is
+			fresh[is.GetNumber()] = true
 		}
 	}
 	var out []lifecycle.Issue
-	for _, is := range found {
+	for n, is := range found {
 		if is.IsPullRequest() || !lifecycle.BodyHasIntakeKey(is.GetBody(), key) {
 			continue
 		}
-		t.c.rememberNodeID(is.GetNumber(), is.GetNodeID())
+		if !fresh[n] {
+			// A search hit carries what the index saw; read the issue itself
+			// (conditionally) so body and Version are current.
+			cur, err := t.getIssue(ctx, op, n)
+			switch {
+			case errors.Is(err, lifecycle.ErrNotFound):
+				continue // deleted or transferred since it was indexed
+			case err != nil:
+				return nil, err
+			case !lifecycle.BodyHasIntakeKey(cur.GetBody(), key):
+				continue
+			}
+			is = cur
+		}
+		t.c.rememberNodeID(n, is.GetNodeID())
 		out = append(out, t.convert(is))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })

@@ -441,8 +441,8 @@ func TestFindByIntakeKey(t *testing.T) {
 		t.Fatalf("search queries = %v", queries)
 	}
 	counts := e.client.Counter().Counts()
-	if counts["GET /search/issues"] != 1 || counts["GET /repos/{owner}/{repo}/issues"] != 1 {
-		t.Fatalf("counts = %v: want one search and one recent-issues read", counts)
+	if counts["GET /search/issues"] != 1 || counts["GET /repos/{owner}/{repo}/issues"] != 1 || counts[opGetIssue] != 1 {
+		t.Fatalf("counts = %v: want one search, one recent-issues read, one re-read of the search-only hit", counts)
 	}
 
 }
