@@ -118,9 +118,10 @@ func credit(root lifecycle.Message, body string, c ExtractContext) (name, rule s
 		reporterEmail = strings.ToLower(strings.TrimSpace(from.Email))
 	}
 
+	attributed := attributionCredit(body)
 	switch {
-	case attributionCredit(body) != "":
-		name, rule = attributionCredit(body), CreditRuleAttribution
+	case attributed != "":
+		name, rule = attributed, CreditRuleAttribution
 	case service:
 		name, rule = "", CreditRuleServiceNone
 		if n, e := relayedReporter(body, c.ServiceAddresses); n != "" {
@@ -397,10 +398,9 @@ func reporterCVSS(s string) []string {
 	for _, m := range cvssVectorRE.FindAllString(s, -1) {
 		add(m)
 	}
-	for _, m := range cvssScoreRE.FindAllString(s, -1) {
-		if !cvssVectorRE.MatchString(m) {
-			add(m)
-		}
+	// Scores are read with the vectors blanked: "CVSS:3.1/…" is not a 3.1 score.
+	for _, m := range cvssScoreRE.FindAllString(cvssVectorRE.ReplaceAllString(s, " "), -1) {
+		add(m)
 	}
 	for _, m := range sevLabelRE.FindAllStringSubmatch(s, -1) {
 		add(strings.ToLower(m[1]) + ": " + m[2])
@@ -504,9 +504,12 @@ func affectedVersions(body string, products []string) (string, []string) {
 			return v, all
 		}
 	}
+	// A sentence says what is affected when it has a trigger word or names
+	// the product with a version ("Start Larkspur 2.10.1").
+	productVersionRE := productVersionPattern(prod)
 	var lists, cons []string
 	for _, sentence := range versionSentences(outsideFences(body)) {
-		if !versionTriggerRE.MatchString(sentence) {
+		if !versionTriggerRE.MatchString(sentence) && (productVersionRE == nil || !productVersionRE.MatchString(sentence)) {
 			continue
 		}
 		l, c := versionExpr(sentence, prod)
@@ -580,6 +583,19 @@ func outsideFences(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// productVersionPattern matches a product word followed by a version.
+func productVersionPattern(prod map[string]bool) *regexp.Regexp {
+	if len(prod) == 0 {
+		return nil
+	}
+	words := make([]string, 0, len(prod))
+	for w := range prod {
+		words = append(words, regexp.QuoteMeta(w))
+	}
+	sort.Strings(words) // deterministic pattern
+	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(words, "|") + `)[\s-]+v?\d+\.\d+`)
 }
 
 func productWords(products []string) map[string]bool {

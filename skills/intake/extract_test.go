@@ -119,6 +119,7 @@ func TestExtractAffectedVersions(t *testing.T) {
 		{"pip pin in a PoC fence is ignored when another lib", "Tested on 2.10.0\n```\npip install requests==2.31.0\n```", "2.10.0"},
 		{"other named product", "Tested on Kafka 3.6.0 only.", ""},
 		{"none stated", "The endpoint leaks secrets.", ""},
+		{"product named with a version in a step", "Steps:\n1. Start Larkspur 2.10.1 with the default config.\n2. Open the page.", "2.10.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,6 +136,9 @@ func TestExtractObservedScoringNotCopied(t *testing.T) {
 	ex := Extract(lifecycle.Message{From: lifecycle.Address{Email: "r@x.example"}, Body: body}, testExtractContext())
 	if want := []string{"CWE-22", "CWE-23"}; !reflect.DeepEqual(ex.ReporterCWE, want) {
 		t.Errorf("ReporterCWE = %q, want %q", ex.ReporterCWE, want)
+	}
+	if len(ex.ReporterCVSS) != 3 {
+		t.Errorf("ReporterCVSS = %q, want vector, score and label once each", ex.ReporterCVSS)
 	}
 	joined := strings.Join(ex.ReporterCVSS, " | ")
 	for _, want := range []string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS v3.1 base score: 9.8", "severity: Critical"} {
