@@ -103,30 +103,30 @@ type TrackerGetIn struct {
 
 // CommentView is a comment; text from outside the team is fenced as untrusted.
 type CommentView struct {
-	ID       int64          `json:"id"`
-	Author   string         `json:"author"`
-	Team     bool           `json:"security_team"`
-	Created  string         `json:"created"`
-	URL      string         `json:"url,omitempty"`
-	Kind     string         `json:"kind" jsonschema:"rollup, marker or discussion"`
-	Body     untrusted.Text `json:"body"`
+	ID      int64          `json:"id"`
+	Author  string         `json:"author"`
+	Team    bool           `json:"security_team"`
+	Created string         `json:"created"`
+	URL     string         `json:"url,omitempty"`
+	Kind    string         `json:"kind" jsonschema:"rollup, marker or discussion"`
+	Body    untrusted.Text `json:"body"`
 }
 
 // TrackerGetOut is tracker_get's output.
 type TrackerGetOut struct {
-	Number    int               `json:"number"`
-	URL       string            `json:"url"`
-	Title     untrusted.Text    `json:"title"`
-	State     string            `json:"state"`
-	Labels    []string          `json:"labels"`
-	Milestone string            `json:"milestone,omitempty"`
-	Assignees []string          `json:"assignees,omitempty"`
-	Fields    map[string]string `json:"fields" jsonschema:"body fields by heading except the description; empty means _No response_"`
-	Missing   []string          `json:"missing_fields,omitempty"`
-	Description untrusted.Text  `json:"description"`
-	State2    lifecycle.State   `json:"lifecycle"`
-	Rollup    []string          `json:"rollup,omitempty" jsonschema:"rollup entry summaries, oldest first"`
-	Comments  []CommentView     `json:"comments"`
+	Number      int               `json:"number"`
+	URL         string            `json:"url"`
+	Title       untrusted.Text    `json:"title"`
+	State       string            `json:"state"`
+	Labels      []string          `json:"labels"`
+	Milestone   string            `json:"milestone,omitempty"`
+	Assignees   []string          `json:"assignees,omitempty"`
+	Fields      map[string]string `json:"fields" jsonschema:"body fields by heading except the description; empty means _No response_"`
+	Missing     []string          `json:"missing_fields,omitempty"`
+	Description untrusted.Text    `json:"description"`
+	State2      lifecycle.State   `json:"lifecycle"`
+	Rollup      []string          `json:"rollup,omitempty" jsonschema:"rollup entry summaries, oldest first"`
+	Comments    []CommentView     `json:"comments"`
 }
 
 func trackerGet(d *Deps) ServerTool {
@@ -248,19 +248,19 @@ type ProjectInfoIn struct{}
 
 // ProjectInfoOut summarises the configured project.
 type ProjectInfoOut struct {
-	Project     string            `json:"project"`
-	Backend     string            `json:"backend"`
-	ReadOnly    bool              `json:"read_only"`
-	Tracker     string            `json:"tracker_repo"`
-	Upstream    string            `json:"upstream_repo"`
-	SecurityList string           `json:"security_list"`
-	Labels      map[string]string `json:"labels"`
-	Scopes      []string          `json:"scopes"`
-	Board       string            `json:"board"`
-	Roster      []string          `json:"roster" jsonschema:"@handle (roles)"`
-	Canned      []string          `json:"canned_responses"`
-	Disclosure  string            `json:"disclosure"`
-	Operator    string            `json:"operator"`
+	Project      string            `json:"project"`
+	Backend      string            `json:"backend"`
+	ReadOnly     bool              `json:"read_only"`
+	Tracker      string            `json:"tracker_repo"`
+	Upstream     string            `json:"upstream_repo"`
+	SecurityList string            `json:"security_list"`
+	Labels       map[string]string `json:"labels"`
+	Scopes       []string          `json:"scopes"`
+	Board        string            `json:"board"`
+	Roster       []string          `json:"roster" jsonschema:"@handle (roles)"`
+	Canned       []string          `json:"canned_responses"`
+	Disclosure   string            `json:"disclosure"`
+	Operator     string            `json:"operator"`
 }
 
 func projectInfo(d *Deps, o Options) ServerTool {

@@ -14,10 +14,10 @@ import (
 
 // PlanView is the part of every _propose answer that describes the plan.
 type PlanView struct {
-	ProposalID string `json:"proposal_id" jsonschema:"id of the saved plan"`
-	ApplyTool  string `json:"apply_tool" jsonschema:"the tool that executes this plan"`
-	Token      string `json:"confirmation_token,omitempty" jsonschema:"pass to the apply tool after the human approved the plan; empty when there is nothing to apply"`
-	ExpiresAt  string `json:"expires_at,omitempty" jsonschema:"when the token expires (RFC 3339)"`
+	ProposalID string               `json:"proposal_id" jsonschema:"id of the saved plan"`
+	ApplyTool  string               `json:"apply_tool" jsonschema:"the tool that executes this plan"`
+	Token      string               `json:"confirmation_token,omitempty" jsonschema:"pass to the apply tool after the human approved the plan; empty when there is nothing to apply"`
+	ExpiresAt  string               `json:"expires_at,omitempty" jsonschema:"when the token expires (RFC 3339)"`
 	Actions    []ActionView         `json:"actions" jsonschema:"the ordered actions; apply runs them all, or only the ids the human approved"`
 	Decisions  []lifecycle.Decision `json:"decisions,omitempty" jsonschema:"who decided what"`
 	Next       string               `json:"next" jsonschema:"what to do now"`

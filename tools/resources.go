@@ -9,7 +9,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-
 )
 
 // addResources registers trackers (by number) and canned responses (by slug).
@@ -67,4 +66,3 @@ func resultText(res *mcp.CallToolResult) string {
 	}
 	return strings.Join(parts, " ")
 }
-

@@ -193,14 +193,17 @@ func (d *demo) walk(ctx context.Context, s settings, a *app) error {
 		d.printf("  %s\n", f)
 	}
 
-	d.section("Import again: every thread is now imported, answered or dropped")
+	d.section("Import again: nothing is planned twice")
 	var again tools.ImportProposeOut
 	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now}, &again); err != nil {
 		return err
 	}
-	d.printf("  %d candidates with a planned action, %d skipped\n", len(again.Plan.Actions), len(again.Skipped))
+	d.printf("  %d actions planned; %d threads skipped\n", len(again.Plan.Actions), len(again.Skipped))
 	for _, sk := range again.Skipped {
 		d.printf("  skipped %-40s %s\n", trunc(sk.Subject, 40), sk.Reason)
+	}
+	for _, c := range again.Candidates {
+		d.printf("  %-4s %-40s %s\n", c.Disposition, trunc(c.Subject.Text, 40), trunc(c.Reason, 90))
 	}
 	d.printf("\nDone. Connect an MCP client to this workspace with:\n  go run ./cmd/vulnsteward stdio --workspace %s --project %s\n", s.workspace, s.project)
 	return nil

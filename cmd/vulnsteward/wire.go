@@ -15,8 +15,6 @@ import (
 	"github.com/vulnsteward/vulnsteward/integrations/github"
 	"github.com/vulnsteward/vulnsteward/integrations/gmail"
 	"github.com/vulnsteward/vulnsteward/integrations/local"
-	"github.com/vulnsteward/vulnsteward/policy/audit"
-	"github.com/vulnsteward/vulnsteward/policy/confirm"
 	"github.com/vulnsteward/vulnsteward/policy/secrets"
 	"github.com/vulnsteward/vulnsteward/projects"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
@@ -168,9 +166,6 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating state directory: %w", err)
-	}
 	a := &app{}
 	operator := s.operator
 	if operator == "" {
@@ -209,31 +204,18 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 	}
 	backend.Mail = mail
 
-	key, err := confirm.LoadOrCreateKey(stateDir, sec.confirmKey)
+	deps, err := tools.Wire(cfg, backend, tools.WireOptions{StateDir: stateDir, ConfirmKey: sec.confirmKey, Operator: operator,
+		BackendName: s.backend, Logger: logger, Now: now})
 	if err != nil {
 		return nil, err
 	}
-	signer := confirm.NewSigner(key, now)
-	store, err := lifecycle.NewPlanStore(stateDir)
-	if err != nil {
-		return nil, err
-	}
-	auditLog, err := audit.Open(filepath.Join(stateDir, "audit.log"))
-	if err != nil {
-		return nil, err
-	}
-	guard := tools.NewPolicyGuard(cfg)
-	exec := &lifecycle.Executor{Backend: backend, Store: store, Verifier: tools.TokenVerifier{Signer: signer}, Guard: guard,
-		Audit: tools.AuditLog{Log: auditLog}, RollupMarker: lifecycle.RollupMarker(cfg.Markers.RollupPrefix),
-		RollupPrefixes: []string{cfg.Markers.RollupPrefix}, Logger: logger, Now: now}
 	var sets []string
 	for _, t := range strings.Split(s.toolsets, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			sets = append(sets, t)
 		}
 	}
-	a.deps = &tools.Deps{Config: cfg, Backend: backend, Executor: exec, Store: store, Signer: signer, Guard: guard,
-		Operator: operator, BackendName: s.backend, Logger: logger, Now: now}
+	a.deps = deps
 	a.opts = tools.Options{ReadOnly: s.readOnly, Toolsets: sets, Confirm: s.confirmMode}
 	return a, nil
 }

@@ -154,6 +154,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 		SubjectPrefixStrip: cfg.Intake.SubjectPrefixStrip,
 		CodeExtensions:     cfg.Intake.CodeExtensions,
 		Upstream:           cfg.Repos.Upstream,
+		ServiceAddresses:   serviceAddresses(cfg),
 	})
 	title := ex.Title
 	titleBy := "server (cleaned subject)"
@@ -447,9 +448,22 @@ func injectionFlags(root lifecycle.Message) []string {
 	return out
 }
 
-func openingsOf(list []projects.Canned) []string {
+// openingsOf returns the opening paragraphs of the negative canned responses: a
+// team reply that starts like one of them is a canned disposition. The receipt
+// and the status updates are not dispositions.
+func openingsOf(cfg *projects.Config, list []projects.Canned) []string {
+	notDisposition := map[string]bool{}
+	cn := cfg.Canned
+	for _, n := range []string{cn.Receipt, cn.CVEAllocated, cn.FixPROpened, cn.FixPRMerged, cn.ReleaseShipped, cn.AdvisorySent, cn.CVEPublished, cn.CreditCorrection} {
+		if n != "" {
+			notDisposition[projects.Slug(n)] = true
+		}
+	}
 	var out []string
 	for _, c := range list {
+		if notDisposition[c.Slug] {
+			continue
+		}
 		first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(c.Body), "\n\n", 2)[0])
 		if first != "" {
 			out = append(out, first)
@@ -497,6 +511,18 @@ func quoteAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// serviceAddresses are the project's own list addresses: never credited as a reporter.
+func serviceAddresses(cfg *projects.Config) []string {
+	var out []string
+	l := cfg.Lists
+	for _, a := range []string{l.Security, l.Foundation, l.Private, l.Users, l.Dev, l.Announce} {
+		if a != "" {
+			out = append(out, a)
+		}
 	}
 	return out
 }

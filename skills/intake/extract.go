@@ -636,8 +636,14 @@ func parseVersionExpr(s string, prod map[string]bool) string {
 	return joinVersionExpr(l, c)
 }
 
+// joinVersionExpr prefers a stated range over the versions listed beside it: the
+// spec's value is "2.9.0, 2.9.3" or ">= 2.6.0, < 2.10.2", and a report that says
+// "tested on 2.3.0 and 2.4.1, so every version from 2.3.0 to 2.4.1" states the range.
 func joinVersionExpr(lists, cons []string) string {
-	return strings.Join(append(append([]string{}, lists...), cons...), ", ")
+	if len(cons) > 0 {
+		return strings.Join(cons, ", ")
+	}
+	return strings.Join(lists, ", ")
 }
 
 // versionExpr reads one statement: bare versions go to lists, bounds to cons.

@@ -106,6 +106,7 @@ func TestExtractAffectedVersions(t *testing.T) {
 		{"python version label alone is not the product", "Python version: 3.11.4\nOS: Ubuntu 22.04", ""},
 		{"heading with value below", "### Affected versions\n\n2.8.0 through 2.10.1\n\n### Impact\nbad", ">= 2.8.0, <= 2.10.1"},
 		{"sentence: before", "All versions before 2.10.2 are affected.", "< 2.10.2"},
+		{"tested list beside a stated range", "### Affected versions\n\nI reproduced it on 2.3.0, 2.3.2 and 2.4.1. The endpoint was added in 2.3.0, so every version from 2.3.0 to 2.4.1 is affected.\n", ">= 2.3.0, <= 2.4.1"},
 		{"sentence: prior to", "This affects Larkspur prior to 2.10.2.", "< 2.10.2"},
 		{"sentence: between", "It is vulnerable between 2.6.0 and 2.10.1 inclusive.", ">= 2.6.0, <= 2.10.1"},
 		{"sentence: and later", "Tested on 2.9.0 and later.", ">= 2.9.0"},

@@ -218,7 +218,7 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 	}
 
 	ctxInfo := b.classifyContext()
-	openings := openingsOf(canned)
+	openings := openingsOf(cfg, canned)
 	for i, s := range summaries {
 		if d.Progress != nil {
 			d.Progress(i, len(summaries), "reading thread "+s.ID)

@@ -374,10 +374,11 @@ func (run *applyRun) checkStale(ctx context.Context, a Action, target string) er
 	if !ok {
 		return nil // created by this plan, version unknown: nothing to compare
 	}
-	// An action of ours that crashed mid-write on this target may have written:
-	// its idempotent check decides, so the version cannot be trusted either way.
+	// An action of ours that crashed mid-write or failed on this target may have
+	// written (a lost API response): its idempotent check decides, so the
+	// version cannot be trusted either way.
 	for _, other := range run.plan.Actions {
-		if e := run.j.Actions[other.ID]; e.InFlight {
+		if e, ok := run.j.Actions[other.ID]; ok && (e.InFlight || e.Status == StatusFailed) {
 			if t, err := run.resolveTarget(other); err == nil && t == target {
 				return nil
 			}
