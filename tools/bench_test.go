@@ -21,7 +21,7 @@ import (
 // BenchmarkToolsListBytes reports the size of the tools/list answer an agent
 // pays for in context on every session.
 func BenchmarkToolsListBytes(b *testing.B) {
-	e := newEnv(&testing.T{}, Options{})
+	e := newEnv(b, Options{})
 	var size int
 	for b.Loop() {
 		res, err := e.cl.ListTools(e.ctx, mcp.ListToolsRequest{})
@@ -32,7 +32,7 @@ func BenchmarkToolsListBytes(b *testing.B) {
 		size = len(raw)
 	}
 	b.ReportMetric(float64(size), "bytes/tools-list")
-	ro := newEnv(&testing.T{}, Options{ReadOnly: true})
+	ro := newEnv(b, Options{ReadOnly: true})
 	res, err := ro.cl.ListTools(ro.ctx, mcp.ListToolsRequest{})
 	if err != nil {
 		b.Fatal(err)

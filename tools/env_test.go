@@ -35,7 +35,7 @@ func (c *testClock) Advance(d time.Duration) {
 // env is the real server over the local backend seeded with the example project,
 // reached through an in-process MCP client.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	dir    string
 	cfg    *projects.Config
@@ -48,7 +48,7 @@ type env struct {
 	now    string
 }
 
-func newEnv(t *testing.T, o Options) *env {
+func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := projects.Load(exampleDir)

@@ -137,7 +137,17 @@ func (e *Executor) Apply(ctx context.Context, tool, token string, only []string)
 	if err != nil {
 		return nil, &Refusal{Reason: err.Error()}
 	}
-	run := &applyRun{e: e, plan: plan, j: j, stopped: map[string]string{}, checked: map[string]bool{}}
+	run := &applyRun{e: e, plan: plan, j: j, stopped: map[string]string{}, checked: map[string]bool{}, uncertain: map[string]bool{}}
+	// A target with an action of ours that crashed mid-write or failed may have
+	// been written (a lost API response): its version cannot be trusted, and the
+	// actions' own idempotent checks decide instead.
+	for _, a := range plan.Actions {
+		if en, ok := j.Actions[a.ID]; ok && (en.InFlight || en.Status == StatusFailed) {
+			if t, err := run.resolveTarget(a); err == nil {
+				run.uncertain[t] = true
+			}
+		}
+	}
 	res := &ApplyResult{PlanID: plan.ID, PulledIn: pulled, Counts: map[Status]int{}}
 	for _, a := range plan.Actions {
 		var r ActionResult
@@ -209,6 +219,8 @@ type applyRun struct {
 	j       *Journal
 	stopped map[string]string // target key → why its remaining actions stop
 	checked map[string]bool   // target keys whose version was checked this apply
+	// uncertain targets may carry a write of ours that the journal does not know about.
+	uncertain map[string]bool
 }
 
 func fillOutput(r *ActionResult, o Output) {
@@ -230,7 +242,7 @@ func (run *applyRun) one(ctx context.Context, a Action) ActionResult {
 	}
 	target, err := run.resolveTarget(a)
 	if err != nil {
-		return run.finish(ctx, a, r, "", StatusFailed, err.Error(), Output{})
+		return run.finish(ctx, a, r, "", StatusFailed, err.Error(), Output{}, "")
 	}
 	if why, ok := run.stopped[target]; ok {
 		r.Status, r.Detail = StatusSkipped, why
@@ -239,45 +251,51 @@ func (run *applyRun) one(ctx context.Context, a Action) ActionResult {
 	// Policy for the audience, on the text exactly as it will be written.
 	if hits := run.policy(a); len(hits) > 0 {
 		run.stopped[target] = fmt.Sprintf("an earlier action on %s was refused by policy", target)
-		return run.finish(ctx, a, r, target, StatusRefused, "policy refused text for "+string(a.Audience)+": "+strings.Join(hits, "; "), Output{})
+		return run.finish(ctx, a, r, target, StatusRefused, "policy refused text for "+string(a.Audience)+": "+strings.Join(hits, "; "), Output{}, "")
 	}
 	if err := run.checkStale(ctx, a, target); err != nil {
 		run.stopped[target] = fmt.Sprintf("target %s is stale", target)
-		return run.finish(ctx, a, r, target, StatusStale, err.Error(), Output{})
+		return run.finish(ctx, a, r, target, StatusStale, err.Error(), Output{}, "")
 	}
 	// Mark in flight before writing: a crash after the write but before the
-	// journal save must not make our own write look like someone else's.
-	run.j.Actions[a.ID] = JournalEntry{Status: StatusFailed, InFlight: true, At: run.now()}
-	if err := run.e.Store.SaveJournal(run.j); err != nil {
-		return run.finish(ctx, a, r, target, StatusFailed, err.Error(), Output{})
+	// outcome is journaled must not make our own write look like someone else's.
+	if err := run.e.Store.Record(run.j, a.ID, JournalEntry{Status: StatusFailed, InFlight: true, At: run.now()}, "", "", false); err != nil {
+		return run.finish(ctx, a, r, target, StatusFailed, err.Error(), Output{}, "")
 	}
+	run.uncertain[target] = true
 	status, detail, out, err := run.execute(ctx, a)
 	if err != nil {
 		run.stopped[target] = fmt.Sprintf("an earlier action on %s failed", target)
-		run.j.Actions[a.ID] = JournalEntry{Status: StatusFailed, Detail: err.Error(), At: run.now(), InFlight: false}
-		return run.finish(ctx, a, r, target, StatusFailed, err.Error()+"; run the same apply again to resume", Output{})
+		return run.finish(ctx, a, r, target, StatusFailed, err.Error()+"; run the same apply again to resume", Output{}, "")
 	}
-	if n := out.Number; n > 0 && issueTarget(a) {
-		if v, verr := run.e.Backend.Tracker.Version(ctx, n); verr == nil {
-			run.j.Versions[fmt.Sprintf("%s#%d", run.e.Backend.Tracker.Repo(), n)] = v
+	delete(run.uncertain, target)
+	// Journal the target's version after our write, so our own writes (and a
+	// retry) never look stale.
+	versionKey, version := "", ""
+	if issueTarget(a) {
+		n, key := targetNumber(target), target
+		if a.Kind == ActCreateIssue {
+			n, key = out.Number, fmt.Sprintf("%s#%d", run.e.Backend.Tracker.Repo(), out.Number)
 		}
-	} else if n := targetNumber(target); n > 0 && issueTarget(a) {
-		if v, verr := run.e.Backend.Tracker.Version(ctx, n); verr == nil {
-			run.j.Versions[target] = v
+		if n > 0 {
+			if v, verr := run.e.Backend.Tracker.Version(ctx, n); verr == nil {
+				versionKey, version = key, v
+			}
 		}
 	}
-	return run.finish(ctx, a, r, target, status, detail, out)
+	return run.finish(ctx, a, r, versionKey, status, detail, out, version)
 }
 
-func (run *applyRun) finish(ctx context.Context, a Action, r ActionResult, target string, st Status, detail string, out Output) ActionResult {
+func (run *applyRun) finish(ctx context.Context, a Action, r ActionResult, target string, st Status, detail string, out Output, version string) ActionResult {
 	r.Status, r.Detail = st, detail
 	fillOutput(&r, out)
-	prev := run.j.Actions[a.ID]
-	if st == StatusDone || st == StatusAlreadyDone || st == StatusFailed || !prev.InFlight {
-		run.j.Actions[a.ID] = JournalEntry{Status: st, Detail: detail, Output: out, At: run.now()}
-	}
-	if err := run.e.Store.SaveJournal(run.j); err != nil && run.e.Logger != nil {
-		run.e.Logger.Error("saving journal", "plan", run.plan.ID, "err", err)
+	// Stale and refused outcomes are not journaled over an earlier in-flight or
+	// failed mark: that mark keeps the target uncertain for the next retry.
+	prev, had := run.j.Actions[a.ID]
+	if st == StatusDone || st == StatusAlreadyDone || st == StatusFailed || !had || !(prev.InFlight || prev.Status == StatusFailed) {
+		if err := run.e.Store.Record(run.j, a.ID, JournalEntry{Status: st, Detail: detail, Output: out, At: run.now()}, target, version, true); err != nil && run.e.Logger != nil {
+			run.e.Logger.Error("saving journal", "plan", run.plan.ID, "err", err)
+		}
 	}
 	if run.e.Audit != nil && a.Kind != ActAuditRecord {
 		_ = run.e.Audit.Record(ctx, AuditEvent{Time: run.now(), Tool: run.plan.Tool, PlanID: run.plan.ID, ActionID: a.ID,
@@ -374,15 +392,8 @@ func (run *applyRun) checkStale(ctx context.Context, a Action, target string) er
 	if !ok {
 		return nil // created by this plan, version unknown: nothing to compare
 	}
-	// An action of ours that crashed mid-write or failed on this target may have
-	// written (a lost API response): its idempotent check decides, so the
-	// version cannot be trusted either way.
-	for _, other := range run.plan.Actions {
-		if e, ok := run.j.Actions[other.ID]; ok && (e.InFlight || e.Status == StatusFailed) {
-			if t, err := run.resolveTarget(other); err == nil && t == target {
-				return nil
-			}
-		}
+	if run.uncertain[target] {
+		return nil
 	}
 	cur, err := run.e.Backend.Tracker.Version(ctx, targetNumber(target))
 	if err != nil {

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,25 +107,76 @@ func (s *PlanStore) Load(id string) (*Plan, error) {
 	return &p, nil
 }
 
-// LoadJournal reads a plan's journal (empty when the plan was never applied).
+// journalRecord is one line of a plan's append-only journal.
+type journalRecord struct {
+	Action  string       `json:"action"`
+	Entry   JournalEntry `json:"entry"`
+	Target  string       `json:"target,omitempty"`
+	Version string       `json:"version,omitempty"`
+}
+
+func (s *PlanStore) journalPath(id string) string {
+	return filepath.Join(s.dir, id+".journal.jsonl")
+}
+
+// LoadJournal replays a plan's journal (empty when the plan was never applied).
+// A torn last line (a crash mid-append) is ignored: its action is re-checked.
 func (s *PlanStore) LoadJournal(id string) (*Journal, error) {
 	j := &Journal{PlanID: id, Actions: map[string]JournalEntry{}, Versions: map[string]string{}}
-	err := readJSON(filepath.Join(s.dir, id+".journal.json"), j)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	f, err := os.Open(s.journalPath(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return j, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("loading journal of plan %s: %w", id, err)
 	}
-	if j.Actions == nil {
-		j.Actions = map[string]JournalEntry{}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		var r journalRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			continue
+		}
+		j.Actions[r.Action] = r.Entry
+		if r.Target != "" && r.Version != "" {
+			j.Versions[r.Target] = r.Version
+		}
 	}
-	if j.Versions == nil {
-		j.Versions = map[string]string{}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("loading journal of plan %s: %w", id, err)
 	}
 	return j, nil
 }
 
-// SaveJournal writes a journal atomically.
-func (s *PlanStore) SaveJournal(j *Journal) error {
-	return writeJSONAtomic(filepath.Join(s.dir, j.PlanID+".journal.json"), j)
+// Record updates the journal in memory and appends the record to its file.
+// sync makes the record durable before returning (used for outcomes; the
+// in-flight mark before a write is not synced: losing it only makes a retry
+// more cautious, never duplicates a write).
+func (s *PlanStore) Record(j *Journal, actionID string, e JournalEntry, target, version string, sync bool) error {
+	j.Actions[actionID] = e
+	if target != "" && version != "" {
+		j.Versions[target] = version
+	}
+	b, err := json.Marshal(journalRecord{Action: actionID, Entry: e, Target: target, Version: version})
+	if err != nil {
+		return fmt.Errorf("encoding journal record: %w", err)
+	}
+	f, err := os.OpenFile(s.journalPath(j.PlanID), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("writing journal of plan %s: %w", j.PlanID, err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("writing journal of plan %s: %w", j.PlanID, err)
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("syncing journal of plan %s: %w", j.PlanID, err)
+		}
+	}
+	return f.Close()
 }
 
 // Lock takes an exclusive lock on a plan so two applies never interleave. A lock
