@@ -48,7 +48,7 @@ type env struct {
 	now    string
 }
 
-func newEnv(t testing.TB, o Options) *env {
+func newEnv(t testing.TB, o Options, copts ...client.ClientOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := projects.Load(exampleDir)
@@ -88,7 +88,7 @@ func newEnv(t testing.TB, o Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := client.NewInProcessClient(srv)
+	cl, err := client.NewInProcessClientWithOptions(srv, copts...)
 	if err != nil {
 		t.Fatal(err)
 	}
