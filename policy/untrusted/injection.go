@@ -118,7 +118,9 @@ var directives = []directive{
 		imperative+`(?:run|execute|exec|eval) (?:this|the following|these|the below|below|that) (?:shell |bash |terminal |python )?(?:commands?|scripts?|code|snippet|one-?liner)\b|\b(?:paste|run|type|execute) (?:this |it |the following )?(?:in|into|on) (?:your|a|the) (?:terminal|shell|console|command line)\b`),
 
 	d(RuleExfiltration, "asks to send private data or credentials somewhere",
-		`\bexfiltrat\w*|\b(?:curl|wget)\b[^\n]*\$\{?[a-z_]*(?:token|secret|key|password|cookie)`),
+		// A PoC's own "$TOKEN" in an Authorization header is data; a command
+		// that reads the agent's environment credentials or key files is not.
+		`\bexfiltrat\w*|\b(?:curl|wget|nc|ncat)\b[^\n]*(?:\$\{?[a-z_]*(?:github|gh_|gitlab|aws|openai|anthropic|vulnsteward|npm_|pypi|slack|google|gmail|ssh)[a-z_]*|~/\.(?:ssh|aws|config|netrc|npmrc|docker)|\$home/\.(?:ssh|aws|config)|/etc/shadow|\bprintenv\b|\benv\b ?\|)`),
 	d(RuleExfiltration, "asks to send private data or credentials somewhere",
 		imperative+`(?:send|forward|email|e-mail|mail|post|upload|share|leak|copy|paste|publish|attach|include|dump|transmit|submit|reply with|respond with|give me|show me|tell me|list|print|output|reveal)\b (?:me |us |back )?(?:(?:the|all|your|any|every|a copy of|contents? of|full|complete|entire|raw|other|private|internal|confidential|embargoed|hidden|secret|related|existing|open|this|of) )*`+privateData+`\b`),
 
