@@ -124,7 +124,7 @@ type TrackerGetOut struct {
 	Fields      map[string]string `json:"fields" jsonschema:"body fields by heading except the description; empty means _No response_"`
 	Missing     []string          `json:"missing_fields,omitempty"`
 	Description untrusted.Text    `json:"description"`
-	State2      lifecycle.State   `json:"lifecycle"`
+	Lifecycle   lifecycle.State   `json:"lifecycle"`
 	Rollup      []string          `json:"rollup,omitempty" jsonschema:"rollup entry summaries, oldest first"`
 	Comments    []CommentView     `json:"comments"`
 }
@@ -175,7 +175,7 @@ func trackerGet(d *Deps) ServerTool {
 				out.Fields[name] = v
 			}
 			vocab := lifecycle.VocabularyFor(d.Config)
-			out.State2 = vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: team, Now: now, StallDays: d.Config.Disclosure.StallDays})
+			out.Lifecycle = vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: team, Now: now, StallDays: d.Config.Disclosure.StallDays})
 			for _, c := range comments {
 				kind := "discussion"
 				switch {

@@ -9,6 +9,7 @@
 package textfold
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -99,6 +100,9 @@ func FoldRune(r rune) string {
 	if c, ok := confusable[r]; ok {
 		return string(unicode.ToLower(c))
 	}
+	if r >= 0x1F1E6 && r <= 0x1F1FF { // regional indicator symbols read as letters
+		return string('a' + (r - 0x1F1E6))
+	}
 	var b strings.Builder
 	for _, d := range norm.NFKD.String(string(r)) {
 		switch {
@@ -139,9 +143,10 @@ type View struct {
 	upper []bool
 }
 
-// Build returns the base skeleton of text: invisible characters, control
-// characters and invalid bytes dropped; CR LF and lone CR as LF; every
-// horizontal space as ' '; every dash as '-'; everything else through FoldRune.
+// Build returns the base skeleton of text: HTML character references
+// ("&shy;", "&#45;") decoded; invisible characters, control characters and
+// invalid bytes dropped; CR LF and lone CR as LF; every horizontal space as
+// ' '; every dash as '-'; everything else through FoldRune.
 func Build(text string) *View {
 	v := &View{}
 	var s []byte
@@ -154,31 +159,27 @@ func Build(text string) *View {
 			v.upper = append(v.upper, up)
 		}
 	}
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		start, end := i, i+size
-		i = end
+	one := func(r rune, start, end int, next byte) {
 		switch {
-		case r == utf8.RuneError && size <= 1:
-			continue
+		case r == utf8.RuneError:
+			return
 		case r == '\r':
-			if i < len(text) && text[i] == '\n' {
-				continue
+			if next != '\n' {
+				emit("\n", start, end, false)
 			}
-			emit("\n", start, end, false)
 		case r == '\n', r == '\v', r == '\f', r == 0x85, r == 0x2028, r == 0x2029:
 			emit("\n", start, end, false)
 		case r == '\t', unicode.Is(unicode.Zs, r):
 			emit(" ", start, end, false)
 		case IsInvisible(r), unicode.IsControl(r):
-			continue
+			return
 		case r != '-' && (unicode.Is(unicode.Pd, r) || r == 0x2212 || r == 0xFE63 || r == 0xFF0D):
 			emit("-", start, end, false)
 		default:
 			up := unicode.IsUpper(r) || unicode.IsTitle(r)
 			if r < utf8.RuneSelf {
 				emit(FoldRune(r), start, end, up)
-				continue
+				return
 			}
 			f, ok := cache[r]
 			if !ok {
@@ -188,8 +189,96 @@ func Build(text string) *View {
 			emit(f, start, end, up)
 		}
 	}
+	for i := 0; i < len(text); {
+		if text[i] == '&' {
+			if n := entityLen(text[i:]); n > 0 {
+				if dec := html.UnescapeString(text[i : i+n]); dec != text[i:i+n] {
+					for _, r := range dec {
+						one(r, i, i+n, 0)
+					}
+					i += n
+					continue
+				}
+			}
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		var next byte
+		if i+size < len(text) {
+			next = text[i+size]
+		}
+		one(r, i, i+size, next)
+		i += size
+	}
 	v.S = string(s)
 	return v
+}
+
+// entityLen returns the length of the HTML character reference at the start
+// of s ("&amp;", "&#45;", "&#x2d;"), or 0.
+func entityLen(s string) int {
+	i := 1
+	if i < len(s) && s[i] == '#' {
+		i++
+		hex := i < len(s) && (s[i] == 'x' || s[i] == 'X')
+		if hex {
+			i++
+		}
+		from := i
+		for i < len(s) && i-from < 7 && (('0' <= s[i] && s[i] <= '9') || (hex && strings.IndexByte("abcdefABCDEF", s[i]) >= 0)) {
+			i++
+		}
+		if i == from {
+			return 0
+		}
+	} else {
+		from := i
+		for i < len(s) && i-from < 32 && (('a' <= s[i] && s[i] <= 'z') || ('A' <= s[i] && s[i] <= 'Z') || ('0' <= s[i] && s[i] <= '9')) {
+			i++
+		}
+		if i-from < 2 {
+			return 0
+		}
+	}
+	if i < len(s) && s[i] == ';' {
+		return i + 1
+	}
+	return 0
+}
+
+// StripTags drops HTML tags ("<b>", "</span>", "<br/>"), which render as
+// nothing and can split a word ("vul<b></b>nerable").
+func (v *View) StripTags() *View {
+	s := v.S
+	keep := allTrue(len(s))
+	changed := false
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' || i+1 >= len(s) {
+			continue
+		}
+		j := i + 1
+		if s[j] == '/' {
+			j++
+		}
+		if j >= len(s) || s[j] < 'a' || s[j] > 'z' {
+			continue
+		}
+		k := j
+		for k < len(s) && k-i < 256 && s[k] != '>' && s[k] != '<' && s[k] != '\n' {
+			k++
+		}
+		if k >= len(s) || s[k] != '>' {
+			continue
+		}
+		for m := i; m <= k; m++ {
+			keep[m] = false
+		}
+		changed = true
+		i = k
+	}
+	if !changed {
+		return v
+	}
+	return v.Keep(keep)
 }
 
 // Span returns the original byte range [start, end) that the view bytes
@@ -326,6 +415,12 @@ func (v *View) CollapseSpacedLetters() *View {
 					keep[k] = false
 				}
 			}
+			// "S.Q.L. injection": the dot after the last letter of a dotted
+			// abbreviation belongs to it.
+			last := chain[len(chain)-1]
+			if allDots(s, chain) && last+1 < n && s[last+1] == '.' {
+				keep[last+1] = false
+			}
 			changed = true
 		}
 		i = chain[len(chain)-1]
@@ -334,6 +429,16 @@ func (v *View) CollapseSpacedLetters() *View {
 		return v
 	}
 	return v.Keep(keep)
+}
+
+// allDots reports whether every separator of a chain is a single dot.
+func allDots(s string, chain []int) bool {
+	for c := 1; c < len(chain); c++ {
+		if chain[c]-chain[c-1] != 2 || s[chain[c-1]+1] != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func allTrue(n int) []bool {
@@ -379,5 +484,8 @@ func (v *View) camel(j int) bool {
 	if !v.upper[j-1] && v.upper[j] {
 		return true
 	}
-	return v.upper[j-1] && v.upper[j] && j+1 < len(s) && isLetter(s[j+1]) && !v.upper[j+1] && v.start[j+1] != v.start[j]
+	// An acronym followed by a capitalised word; a single lower-case letter
+	// after an acronym is a plural ("CVEs"), not a word.
+	return v.upper[j-1] && v.upper[j] && j+2 < len(s) && isLetter(s[j+1]) && !v.upper[j+1] && v.start[j+1] != v.start[j] &&
+		isLetter(s[j+2])
 }
