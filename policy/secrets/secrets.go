@@ -176,6 +176,9 @@ func NewHandler(inner slog.Handler, secrets ...string) slog.Handler {
 type handler struct {
 	inner slog.Handler
 	r     *redactor
+	// masked is set inside a group whose name says it holds credentials
+	// (WithGroup("credentials")): every attribute in it is masked.
+	masked bool
 }
 
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.inner.Enabled(ctx, l) }
@@ -183,7 +186,7 @@ func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.inn
 func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 	out := slog.NewRecord(rec.Time, rec.Level, h.r.redact(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.attr(a))
+		out.AddAttrs(h.maskIn(a))
 		return true
 	})
 	return h.inner.Handle(ctx, out)
@@ -192,31 +195,51 @@ func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	red := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		red[i] = h.attr(a)
+		red[i] = h.maskIn(a)
 	}
-	return &handler{inner: h.inner.WithAttrs(red), r: h.r}
+	return &handler{inner: h.inner.WithAttrs(red), r: h.r, masked: h.masked}
 }
 
 func (h *handler) WithGroup(name string) slog.Handler {
-	return &handler{inner: h.inner.WithGroup(h.r.redact(name)), r: h.r}
+	return &handler{inner: h.inner.WithGroup(h.r.redact(name)), r: h.r, masked: h.masked || SensitiveKey(name)}
+}
+
+// maskIn redacts a, masking it whole when the handler is inside a sensitive group.
+func (h *handler) maskIn(a slog.Attr) slog.Attr {
+	if h.masked {
+		return h.maskAll(a)
+	}
+	return h.attr(a)
+}
+
+// maskAll keeps a's key (and the keys inside a group) and masks every value.
+func (h *handler) maskAll(a slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve()
+	key := h.r.redact(a.Key)
+	if a.Value.Kind() != slog.KindGroup {
+		return slog.String(key, Mask)
+	}
+	group := a.Value.Group()
+	red := make([]slog.Attr, len(group))
+	for i, g := range group {
+		red[i] = h.maskAll(g)
+	}
+	return slog.Attr{Key: key, Value: slog.GroupValue(red...)}
 }
 
 func (h *handler) attr(a slog.Attr) slog.Attr {
 	a.Value = a.Value.Resolve()
 	key := h.r.redact(a.Key)
+	if SensitiveKey(a.Key) {
+		return h.maskAll(a)
+	}
 	if a.Value.Kind() == slog.KindGroup {
 		group := a.Value.Group()
 		red := make([]slog.Attr, len(group))
 		for i, g := range group {
-			if SensitiveKey(a.Key) {
-				g = slog.String(g.Key, Mask)
-			}
 			red[i] = h.attr(g)
 		}
 		return slog.Attr{Key: key, Value: slog.GroupValue(red...)}
-	}
-	if SensitiveKey(a.Key) {
-		return slog.String(key, Mask)
 	}
 	return slog.Attr{Key: key, Value: h.value(a.Value)}
 }

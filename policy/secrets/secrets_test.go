@@ -126,6 +126,20 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+func TestHandlerSensitiveGroup(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil)))
+	log.WithGroup("credentials").Info("loaded", "user", "alice", slog.Group("oauth", slog.String("client", "abc")))
+	log.Info("after", "user", "bob")
+	out := buf.String()
+	if strings.Contains(out, "alice") || strings.Contains(out, "abc") {
+		t.Errorf("values in a sensitive group leak:\n%s", out)
+	}
+	if !strings.Contains(out, `"credentials":{"user":"[REDACTED]","oauth":{"client":"[REDACTED]"}}`) || !strings.Contains(out, `"user":"bob"`) {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
 func TestHandlerEnabled(t *testing.T) {
 	h := NewHandler(slog.NewTextHandler(&bytes.Buffer{}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if h.Enabled(context.Background(), slog.LevelInfo) || !h.Enabled(context.Background(), slog.LevelError) {
