@@ -58,8 +58,11 @@ type Maildir struct {
 	files   map[string]cachedFile // by path
 	index   *mailIndex
 	dirSeen map[string]time.Time // directory mtimes the index was built from
-	scanned time.Time            // wall-clock start of the last scan
-	sig     [sha256.Size]byte    // names, sizes and mtimes of the files the index holds
+	scanned time.Time            // wall-clock start of the last full scan
+	// draftsScanned is the start of the last scan of the drafts directory: a new
+	// draft rescans only that directory, not the whole mailbox.
+	draftsScanned time.Time
+	sig           [sha256.Size]byte // names, sizes and mtimes of the files the index holds
 }
 
 type cachedFile struct {
@@ -319,38 +322,42 @@ func (m *Maildir) dirs() []string {
 	return []string{filepath.Join(m.dir, "new"), filepath.Join(m.dir, "cur"), m.drafts}
 }
 
-// fresh reports whether the index still describes the directories. A directory's
-// mtime changes whenever a file is added, removed or renamed in it (Maildir files
-// are never rewritten in place). A change made within the timestamp granularity
-// of the previous scan could leave the mtime unchanged, so a recent mtime
-// ("racy", as git calls it) forces a rescan.
-func (m *Maildir) fresh() (map[string]time.Time, bool) {
-	seen := map[string]time.Time{}
-	ok := m.index != nil
-	for _, d := range m.dirs() {
-		var mt time.Time
-		if fi, err := os.Stat(d); err == nil {
-			mt = fi.ModTime()
-		}
-		seen[d] = mt
-		if !mt.Equal(m.dirSeen[d]) {
-			ok = false
-		}
-		granularity := 20 * time.Millisecond
-		if mt.Nanosecond() == 0 {
-			granularity = 2 * time.Second
-		}
-		if !mt.IsZero() && m.scanned.Sub(mt) <= granularity {
-			ok = false
-		}
+// dirFresh reports whether the index still describes directory d, scanned at
+// scanned. A directory's mtime changes whenever a file is added, removed or
+// renamed in it (Maildir files are never rewritten in place). A change made
+// within the timestamp granularity of the previous scan could leave the mtime
+// unchanged, so a recent mtime ("racy", as git calls it) forces a rescan.
+func (m *Maildir) dirFresh(d string, scanned time.Time) (time.Time, bool) {
+	var mt time.Time
+	if fi, err := os.Stat(d); err == nil {
+		mt = fi.ModTime()
 	}
-	return seen, ok
+	ok := m.index != nil && mt.Equal(m.dirSeen[d])
+	granularity := 20 * time.Millisecond
+	if mt.Nanosecond() == 0 {
+		granularity = 2 * time.Second
+	}
+	if !mt.IsZero() && scanned.Sub(mt) <= granularity {
+		ok = false
+	}
+	return mt, ok
 }
 
 func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
-	seen, ok := m.fresh()
-	if ok {
+	seen := map[string]time.Time{}
+	mailOK := true
+	for _, d := range m.dirs()[:2] {
+		mt, ok := m.dirFresh(d, m.scanned)
+		seen[d] = mt
+		mailOK = mailOK && ok
+	}
+	mt, draftsOK := m.dirFresh(m.drafts, m.draftsScanned)
+	seen[m.drafts] = mt
+	if mailOK && draftsOK {
 		return m.index, nil
+	}
+	if mailOK {
+		return m.reloadDrafts(ctx, mt)
 	}
 	start := time.Now()
 	live := map[string]bool{}
@@ -377,7 +384,7 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 	if m.index != nil && sum == m.sig {
 		// Same files, same sizes and mtimes: the directories were touched
 		// (or their mtime is too recent to trust) but nothing changed.
-		m.dirSeen, m.scanned = seen, start
+		m.dirSeen, m.scanned, m.draftsScanned = seen, start, start
 		return m.index, nil
 	}
 	var msgs []lifecycle.Message
@@ -417,20 +424,49 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	for _, f := range drafts {
+	idx.drafts = draftFiles(drafts, idx.threadOf)
+	m.index, m.dirSeen, m.scanned, m.draftsScanned, m.sig = idx, seen, start, start, sum
+	return idx, nil
+}
+
+// reloadDrafts rescans only the drafts directory (the mailbox is unchanged).
+func (m *Maildir) reloadDrafts(ctx context.Context, mtime time.Time) (*mailIndex, error) {
+	start := time.Now()
+	live := map[string]bool{}
+	drafts, err := m.scanDir(ctx, m.drafts, live, sha256.New())
+	if err != nil {
+		return nil, err
+	}
+	prefix := filepath.Clean(m.drafts) + string(filepath.Separator)
+	for p := range m.files {
+		if strings.HasPrefix(p, prefix) && !live[p] {
+			delete(m.files, p)
+		}
+	}
+	idx := *m.index
+	idx.drafts = draftFiles(drafts, idx.threadOf)
+	m.index = &idx
+	m.dirSeen[m.drafts] = mtime
+	m.draftsScanned = start
+	return m.index, nil
+}
+
+// draftFiles turns scanned draft files into the index's drafts, oldest first.
+func draftFiles(found []scannedFile, threadOf map[string]string) []draftFile {
+	out := make([]draftFile, 0, len(found))
+	for _, f := range found {
 		msg := f.msg
 		msg.ID = filepath.Base(f.path)
 		msg.IsDraft = true
-		idx.drafts = append(idx.drafts, draftFile{msg: msg, threadID: resolveThread(msg, idx.threadOf)})
+		out = append(out, draftFile{msg: msg, threadID: resolveThread(msg, threadOf)})
 	}
-	slices.SortStableFunc(idx.drafts, func(a, b draftFile) int {
+	slices.SortStableFunc(out, func(a, b draftFile) int {
 		if c := a.msg.Date.Compare(b.msg.Date); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.msg.ID, b.msg.ID)
 	})
-	m.index, m.dirSeen, m.scanned, m.sig = idx, seen, start, sum
-	return idx, nil
+	return out
 }
 
 type scannedFile struct {
