@@ -417,3 +417,37 @@ func TestDraftsAreFilesNeverSent(t *testing.T) {
 		}
 	}
 }
+
+func TestCrossThreadFollowupLinksTheExistingTracker(t *testing.T) {
+	e := newEnv(t, Options{})
+	raw := "From: Jane D <jane.personal@mail.example>\r\nTo: security@example-server.example\r\nSubject: Follow-up on CVE-2026-41001\r\n" +
+		"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <followup-1@mail.example>\r\nContent-Type: text/plain\r\n\r\n" +
+		"Hello, writing from my personal address about CVE-2026-41001 which I reported earlier. Is there an update on the fix?\r\n"
+	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "followup.eml"), []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var p ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{"followup-1@mail.example"},
+		"decisions": []map[string]any{{"thread": "followup-1@mail.example", "class": "cross-thread-followup", "tracker": 3}}}, &p)
+	if len(p.Candidates) != 1 || p.Candidates[0].Disposition != "comment" {
+		t.Fatalf("candidates: %+v", p.Candidates)
+	}
+	before := e.state()
+	var res ApplyOut
+	e.mustCall("import_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	after := e.state()
+	if after.Issues != before.Issues || after.Drafts != before.Drafts || after.Comments != before.Comments+1 {
+		t.Errorf("cross-thread follow-up: %+v → %+v; want one comment and nothing else", before, after)
+	}
+	cs, _ := e.deps.Backend.Tracker.ListComments(e.ctx, 3)
+	if last := cs[len(cs)-1].Body; !strings.Contains(last, "followup-1@mail.example") {
+		t.Errorf("the comment on #3 does not name the thread: %s", last)
+	}
+	// Proposing and applying again links nothing twice.
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{"followup-1@mail.example"},
+		"decisions": []map[string]any{{"thread": "followup-1@mail.example", "class": "cross-thread-followup", "tracker": 3}}}, &p)
+	e.mustCall("import_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if e.state().Comments != after.Comments {
+		t.Error("the follow-up was linked twice")
+	}
+}

@@ -132,9 +132,7 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 			return c, fmt.Errorf("class fix-already-public needs public_fix_urls (the public PRs that fix it)")
 		}
 	case ClassCrossThread:
-		c.Disposition = DispNeedsDecision
-		c.Reason = "cross-thread follow-up: link the new thread on the existing tracker by hand for now (the deduplicate skill will do it); no tracker is created"
-		return c, nil
+		return b.crossThread(ctx, c, th, root, dec)
 	}
 	if name == "" {
 		return c, fmt.Errorf("class %s needs a canned response, but [canned] in project.toml names none for it", class)
@@ -525,4 +523,30 @@ func serviceAddresses(cfg *projects.Config) []string {
 		}
 	}
 	return out
+}
+
+// crossThread plans a comment on the existing tracker linking the new thread
+// (spec/intake.md §4.10): no tracker, no draft; sync picks the thread up later.
+func (b *builder) crossThread(ctx context.Context, c Candidate, th lifecycle.Thread, root lifecycle.Message, dec Decision) (Candidate, error) {
+	if dec.Tracker <= 0 {
+		c.Disposition = DispNeedsDecision
+		c.Reason = "cross-thread follow-up: name the existing tracker in `decisions` (tracker) to link this thread on it; no tracker is created"
+		return c, nil
+	}
+	t := b.d.Backend.Tracker
+	is, err := t.GetIssue(ctx, dec.Tracker)
+	if err != nil {
+		return c, fmt.Errorf("cross-thread follow-up: tracker #%d: %w", dec.Tracker, err)
+	}
+	ref := lifecycle.Ref{Repo: t.Repo(), Number: is.Number}
+	b.plan.Versions[ref.Key()] = is.Version
+	body := fmt.Sprintf("**Cross-thread follow-up.** A new %s thread `%s` (root Message-ID `<%s>`, from %s, %s) refers to this tracker. It was not imported as a new tracker; sync and the reporter replies should consider it.",
+		mailKindName(b.d.Backend.Mail.Kind()), th.ID, root.MessageID, oneLine(formatAddress(root.From)), root.Date.UTC().Format("2006-01-02"))
+	c.Disposition = DispComment
+	c.Reason = fmt.Sprintf("no tracker; link the thread on %s#%d", t.Repo(), is.Number)
+	b.record(c.Item, "linked tracker", fmt.Sprint(is.Number), "agent", "")
+	c.Actions = append(c.Actions, b.add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: c.Item,
+		Target: ref, Summary: fmt.Sprintf("comment on %s#%d linking the new thread", t.Repo(), is.Number),
+		Comment: &lifecycle.CommentSpec{EntryID: "cross-thread-" + lifecycle.NormalizeMessageID(root.MessageID), Body: body}}))
+	return c, nil
 }

@@ -60,6 +60,8 @@ type Decision struct {
 	Credit string `json:"credit,omitempty" jsonschema:"reporter credit line to record instead of the extracted one"`
 	// PublicFixURLs are the public PRs for a fix-already-public reply.
 	PublicFixURLs []string `json:"public_fix_urls,omitempty" jsonschema:"public PR URLs for a fix-already-public reply"`
+	// Tracker is the existing tracker a cross-thread follow-up belongs to.
+	Tracker int `json:"tracker,omitempty" jsonschema:"for cross-thread-followup: the existing tracker number to link the new thread on"`
 }
 
 // Disposition is what the plan does with a candidate.
