@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -58,7 +59,11 @@ func (p *inProcess) call(ctx context.Context, name string, args any, out any) (j
 		}
 		return nil, &toolError{text: strings.Join(parts, " ")}
 	}
-	raw, err := json.Marshal(res.StructuredContent)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // reporter text and markers stay readable
+	err = enc.Encode(res.StructuredContent)
+	raw := json.RawMessage(bytes.TrimSpace(buf.Bytes()))
 	if err != nil {
 		return nil, fmt.Errorf("encoding the %s result: %w", name, err)
 	}

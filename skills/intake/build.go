@@ -284,7 +284,7 @@ func (b *builder) importEntry(c Candidate, th lifecycle.Thread, root lifecycle.M
 		prov += "; GHSA " + strings.Join(ex.GHSAIDs, ", ")
 	}
 	body.WriteString(prov + ".\n")
-	v := versions
+	v := wrapVersions(versions)
 	if v == "" {
 		v = "not stated"
 	}
