@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vulnsteward/vulnsteward/integrations/local"
 	"github.com/vulnsteward/vulnsteward/projects"
@@ -88,7 +89,15 @@ func newEnv(t testing.TB, o Options, copts ...client.ClientOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := client.NewInProcessClientWithOptions(srv, copts...)
+	cl := connectClient(t, ctx, srv, copts...)
+	return &env{t: t, ctx: ctx, dir: dir, cfg: cfg, ws: ws, mail: mail, faults: faults, deps: deps, cl: cl, clock: clock,
+		now: seed.ReferenceTime.UTC().Format(time.RFC3339)}
+}
+
+// connectClient starts and initialises an in-process MCP client on srv.
+func connectClient(t testing.TB, ctx context.Context, srv *server.MCPServer, opts ...client.ClientOption) *client.Client {
+	t.Helper()
+	cl, err := client.NewInProcessClientWithOptions(srv, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +111,7 @@ func newEnv(t testing.TB, o Options, copts ...client.ClientOption) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cl.Close() })
-	return &env{t: t, ctx: ctx, dir: dir, cfg: cfg, ws: ws, mail: mail, faults: faults, deps: deps, cl: cl, clock: clock,
-		now: seed.ReferenceTime.UTC().Format(time.RFC3339)}
+	return cl
 }
 
 // call calls a tool; it returns the decoded structured result or the error text.

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/vulnsteward/vulnsteward/integrations/github"
 	"github.com/vulnsteward/vulnsteward/integrations/github/fakegithub"
 	"github.com/vulnsteward/vulnsteward/integrations/gmail"
@@ -73,19 +70,7 @@ func newGitHubEnv(t *testing.T, o Options) *ghEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc, err := client.NewInProcessClient(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	if _, err := mc.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mc.Close() })
+	mc := connectClient(t, ctx, srv)
 	e := &env{t: t, ctx: ctx, dir: dir, cfg: cfg, mail: mail, deps: deps, cl: mc, clock: clock,
 		now: seed.ReferenceTime.UTC().Format("2006-01-02T15:04:05Z")}
 	return &ghEnv{env: e, gh: gh, gm: gm, client: cl}
@@ -109,7 +94,7 @@ func seedFakeGitHub(cfg *projects.Config, seed *local.Seed, gh *fakegithub.Serve
 		gh.AddMilestone(tr, fakegithub.Milestone{Title: m})
 	}
 	if cfg.Board.Enabled {
-		gh.AddProject(cfg.Board.Owner, cfg.Board.Number, boardColumnsOf(cfg)...)
+		gh.AddProject(cfg.Board.Owner, cfg.Board.Number, lifecycle.VocabularyFor(cfg).BoardColumns()...)
 	}
 	for _, si := range seed.Issues {
 		is := fakegithub.Issue{Title: si.Title, Body: si.Body, State: si.State, StateReason: si.StateReason, Labels: si.Labels,
@@ -126,16 +111,6 @@ func seedFakeGitHub(cfg *projects.Config, seed *local.Seed, gh *fakegithub.Serve
 		gh.AddIssue(tr, fakegithub.Issue{Title: l.Title, Body: l.Body, State: "open", Labels: []string{cfg.Labels.RejectionsLedger},
 			Author: "triager-bot", CreatedAt: seed.ReferenceTime, UpdatedAt: seed.ReferenceTime})
 	}
-}
-
-func boardColumnsOf(cfg *projects.Config) []string {
-	v := lifecycle.VocabularyFor(cfg)
-	var cols []string
-	for _, r := range []string{lifecycle.ColNeedsTriage, lifecycle.ColAssessed, lifecycle.ColCVEAllocated, lifecycle.ColPRCreated,
-		lifecycle.ColPRMerged, lifecycle.ColFixReleased, lifecycle.ColAnnounced} {
-		cols = append(cols, v.Columns[r])
-	}
-	return cols
 }
 
 // seedFakeGmail delivers the example mailbox as the security list would: with a

@@ -10,11 +10,22 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/vulnsteward/vulnsteward/tools"
 )
 
 // inProcess is an MCP client connected in process to the real server.
 type inProcess struct {
 	c *client.Client
+}
+
+// connect builds the app's MCP server and an in-process client on it.
+func (a *app) connect(ctx context.Context) (*inProcess, error) {
+	srv, err := tools.NewServer(a.deps, a.opts)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, srv)
 }
 
 func connect(ctx context.Context, srv *server.MCPServer) (*inProcess, error) {

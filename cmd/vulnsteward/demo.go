@@ -72,11 +72,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "seeded demo workspace %s (reference time %s)\n", s.workspace, ref.UTC().Format(time.RFC3339))
 		return nil
 	}
-	srv, err := tools.NewServer(a.deps, a.opts)
-	if err != nil {
-		return err
-	}
-	cl, err := connect(ctx, srv)
+	cl, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}

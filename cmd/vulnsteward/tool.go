@@ -35,11 +35,7 @@ func runTool(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if toolArgs == nil {
 		toolArgs = map[string]any{}
 	}
-	srv, err := tools.NewServer(a.deps, a.opts)
-	if err != nil {
-		return err
-	}
-	cl, err := connect(ctx, srv)
+	cl, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}

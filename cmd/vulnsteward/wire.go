@@ -178,7 +178,7 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 	switch s.backend {
 	case "local":
 		ws, err := local.Open(ctx, s.workspace, local.Options{TrackerRepo: cfg.Repos.Tracker, UpstreamRepo: cfg.Repos.Upstream,
-			Now: now, Operator: operator, BoardEnabled: cfg.Board.Enabled, BoardColumns: boardColumns(cfg)})
+			Now: now, Operator: operator, BoardEnabled: cfg.Board.Enabled, BoardColumns: lifecycle.VocabularyFor(cfg).BoardColumns()})
 		if err != nil {
 			return nil, fmt.Errorf("opening the local workspace %s: %w", s.workspace, err)
 		}
@@ -218,16 +218,6 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 	a.deps = deps
 	a.opts = tools.Options{ReadOnly: s.readOnly, Toolsets: sets, Confirm: s.confirmMode}
 	return a, nil
-}
-
-func boardColumns(cfg *projects.Config) []string {
-	v := lifecycle.VocabularyFor(cfg)
-	var cols []string
-	for _, role := range []string{lifecycle.ColNeedsTriage, lifecycle.ColAssessed, lifecycle.ColCVEAllocated, lifecycle.ColPRCreated,
-		lifecycle.ColPRMerged, lifecycle.ColFixReleased, lifecycle.ColAnnounced} {
-		cols = append(cols, v.Columns[role])
-	}
-	return cols
 }
 
 func openMail(ctx context.Context, s settings, cfg *projects.Config, sec secretValues, now func() time.Time) (lifecycle.Mail, error) {

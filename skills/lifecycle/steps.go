@@ -100,6 +100,16 @@ func VocabularyFor(cfg *projects.Config) Vocabulary {
 	return v
 }
 
+// BoardColumns are the board's Status column names in lifecycle order.
+func (v Vocabulary) BoardColumns() []string {
+	roles := []string{ColNeedsTriage, ColAssessed, ColCVEAllocated, ColPRCreated, ColPRMerged, ColFixReleased, ColAnnounced}
+	cols := make([]string, len(roles))
+	for i, r := range roles {
+		cols[i] = v.Columns[r]
+	}
+	return cols
+}
+
 // ScopeLabels returns the scope labels the issue carries.
 func (v Vocabulary) ScopeLabels(i Issue) []string {
 	var out []string
