@@ -244,7 +244,7 @@ func (m *Maildir) createDraft(ctx context.Context, req lifecycle.DraftRequest) (
 	if err != nil {
 		return lifecycle.Draft{}, err
 	}
-	m.index = nil // the next read sees the new draft
+	m.draftsScanned = time.Time{} // the next read rescans the drafts directory (only) and sees the new draft
 	msg, err := mailmsg.Parse(raw)
 	if err != nil {
 		return lifecycle.Draft{}, fmt.Errorf("re-read draft %s: %w", name, err)
