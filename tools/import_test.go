@@ -451,3 +451,29 @@ func TestCrossThreadFollowupLinksTheExistingTracker(t *testing.T) {
 		t.Error("the follow-up was linked twice")
 	}
 }
+
+func TestFixAlreadyPublicIsSuggestedFromALinkedOlderPR(t *testing.T) {
+	e := newEnv(t, Options{})
+	raw := "From: Lee Park <lee@research.example>\r\nTo: security@example-server.example\r\nSubject: Login brute force possible\r\n" +
+		"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <bruteforce-1@research.example>\r\nContent-Type: text/plain\r\n\r\n" +
+		"Hello,\r\n\r\nThe login endpoint has no rate limit, so passwords can be brute forced.\r\n\r\nSteps to reproduce:\r\n1. POST /api/v1/login 10000 times.\r\n\r\n" +
+		"Impact: account takeover. I noticed https://github.com/example-org/example-server/pull/99 may be related.\r\n"
+	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "bruteforce.eml"), []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var p ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{"bruteforce-1@research.example"}}, &p)
+	c := p.Candidates[0]
+	if c.Suggested != "fix-already-public" || c.Disposition != "needs-decision" {
+		t.Fatalf("suggested %s (%s), want fix-already-public awaiting a decision; signals %v", c.Suggested, c.Disposition, c.Signals)
+	}
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{"bruteforce-1@research.example"},
+		"decisions": []map[string]any{{"thread": "bruteforce-1@research.example", "class": "fix-already-public"}}}, &p)
+	c = p.Candidates[0]
+	if c.Disposition != "reply" || c.Draft == nil || !strings.Contains(c.Draft.Body, "https://github.com/example-org/example-server/pull/99") {
+		t.Fatalf("fix-already-public reply does not cite the PR: %+v %+v", c, c.Draft)
+	}
+	if c.Tracker != nil {
+		t.Error("fix-already-public planned a tracker")
+	}
+}

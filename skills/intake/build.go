@@ -2,8 +2,10 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,7 +77,9 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 		c.Injection = flags
 	}
 
+	publicFix := b.publicFixCheck(ctx, &c, &sug, root)
 	class := sug.Class
+	c.Suggested = string(sug.Class)
 	c.ClassBy = "server (suggestion)"
 	if dec.Class != "" {
 		cl, _ := ParseClass(dec.Class)
@@ -129,8 +133,20 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 	case ClassPublicFix:
 		name = cfg.Canned.PublicFix
 		if len(dec.PublicFixURLs) == 0 {
+			dec.PublicFixURLs = publicFix
+		}
+		if len(dec.PublicFixURLs) == 0 {
 			return c, fmt.Errorf("class fix-already-public needs public_fix_urls (the public PRs that fix it)")
 		}
+		prs, err := b.pullRequests(ctx, dec.PublicFixURLs)
+		if err != nil {
+			return c, err
+		}
+		cn, err := projects.FindCanned(b.canned, name)
+		if err != nil {
+			return c, err
+		}
+		return b.reply(c, th, root, cn, prs, true)
 	case ClassCrossThread:
 		return b.crossThread(ctx, c, th, root, dec)
 	}
@@ -141,7 +157,7 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 	if err != nil {
 		return c, err
 	}
-	return b.reply(c, th, root, cn, dec.PublicFixURLs, true)
+	return b.reply(c, th, root, cn, nil, true)
 }
 
 // importReport plans a new tracker, its board column, the receipt draft and the rollup entry.
@@ -308,8 +324,8 @@ func (b *builder) importEntry(c Candidate, th lifecycle.Thread, root lifecycle.M
 }
 
 // reply plans a canned reply draft with no tracker, plus the ledger entry.
-func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prURLs []string, ledgered bool) (Candidate, error) {
-	dp, spec, note, err := b.draftFor(context.Background(), th, root, cn, prURLs, "canned")
+func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prs []lifecycle.PullRequest, ledgered bool) (Candidate, error) {
+	dp, spec, note, err := b.draftFor(context.Background(), th, root, cn, prs, "canned")
 	if err != nil {
 		return c, err
 	}
@@ -339,7 +355,7 @@ func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message
 
 // draftFor renders a canned response into a plain-text reply on the thread.
 // It returns a nil spec (and a note) when a draft must not be created.
-func (b *builder) draftFor(ctx context.Context, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prURLs []string, purpose string) (*DraftPreview, *lifecycle.DraftSpec, string, error) {
+func (b *builder) draftFor(ctx context.Context, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prs []lifecycle.PullRequest, purpose string) (*DraftPreview, *lifecycle.DraftSpec, string, error) {
 	cfg := b.cfg
 	to := root.From
 	if isServiceSender(to.Email, cfg) {
@@ -366,9 +382,21 @@ func (b *builder) draftFor(ctx context.Context, th lifecycle.Thread, root lifecy
 		"PRODUCT_NAME":       cfg.Project.Name,
 		"SECURITY_MODEL_URL": cfg.SecModel.URL,
 		"SECURITY_LIST":      cfg.Lists.Security,
-		"PR_URL":             strings.Join(prURLs, "\n"),
-		"PR_URLS":            strings.Join(prURLs, "\n"),
 	}
+	var urls, authors, dates []string
+	for _, pr := range prs {
+		urls = append(urls, pr.URL)
+		if !slices.Contains(authors, pr.Author) {
+			authors = append(authors, pr.Author)
+		}
+		if pr.Merged {
+			dates = append(dates, "merged on "+pr.MergedAt.UTC().Format("2006-01-02"))
+		} else {
+			dates = append(dates, "opened on "+pr.CreatedAt.UTC().Format("2006-01-02"))
+		}
+	}
+	values["PR_URL"], values["PR_URLS"] = strings.Join(urls, "\n"), strings.Join(urls, "\n")
+	values["PR_AUTHOR"], values["PR_DATE"] = strings.Join(authors, ", "), strings.Join(dates, "; ")
 	used := map[string]string{}
 	for _, ph := range cn.Placeholders {
 		v, ok := values[ph]
@@ -549,4 +577,79 @@ func (b *builder) crossThread(ctx context.Context, c Candidate, th lifecycle.Thr
 		Target: ref, Summary: fmt.Sprintf("comment on %s#%d linking the new thread", t.Repo(), is.Number),
 		Comment: &lifecycle.CommentSpec{EntryID: "cross-thread-" + lifecycle.NormalizeMessageID(root.MessageID), Body: body}}))
 	return c, nil
+}
+
+// publicFixCheck is the fix-already-public check (spec/intake.md §4.9, signal 1):
+// a report that links an upstream PR opened before the report arrived is
+// suggested as fix-already-public; a PR the team opened after the report (the
+// fix for it) or one that cites the security list leaves it a Report. It only
+// reads the public PR: it never comments on it or signals its author.
+func (b *builder) publicFixCheck(ctx context.Context, c *Candidate, sug *Suggestion, root lifecycle.Message) []string {
+	up := b.d.Backend.Upstream
+	if up == nil || (sug.Class != ClassReport && sug.Class != ClassConverged) {
+		return nil
+	}
+	ex := Extract(root, ExtractContext{Upstream: b.cfg.Repos.Upstream, ServiceAddresses: serviceAddresses(b.cfg)})
+	var strong []string
+	for _, u := range ex.UpstreamPRs {
+		n, ok := pullNumber(u)
+		if !ok {
+			continue
+		}
+		pr, err := up.GetPullRequest(ctx, n)
+		if err != nil {
+			c.Doubts = append(c.Doubts, fmt.Sprintf("could not read the linked PR %s: %v", u, err))
+			continue
+		}
+		_, team := b.cfg.MemberByHandle(pr.Author)
+		citesList := strings.Contains(strings.ToLower(pr.Body), strings.ToLower(b.cfg.Lists.Security)) || reportedViaRE.MatchString(pr.Body)
+		switch {
+		case pr.CreatedAt.Before(root.Date) && !citesList:
+			strong = append(strong, pr.URL)
+			c.Signals = append(c.Signals, fmt.Sprintf("public-fix → %s: the linked PR %s (by %s, opened %s) predates the report", ClassPublicFix, pr.URL, pr.Author, pr.CreatedAt.UTC().Format("2006-01-02")))
+		case team || citesList:
+			c.Signals = append(c.Signals, fmt.Sprintf("public-fix-downgraded → %s: the linked PR %s was opened for this report (team author or cites the security list)", ClassReport, pr.URL))
+		default:
+			c.Doubts = append(c.Doubts, fmt.Sprintf("the linked PR %s was opened after the report by %s: maybe a public fix (MEDIUM); reject with fix-already-public only if it fixes the same bug", pr.URL, pr.Author))
+		}
+	}
+	if len(strong) > 0 {
+		sug.Class = ClassPublicFix
+	}
+	return strong
+}
+
+var reportedViaRE = regexp.MustCompile(`(?i)reported (?:via|through|to) (?:the )?security|security@`)
+
+var pullURLRE = regexp.MustCompile(`/pull/(\d+)`)
+
+func pullNumber(u string) (int, bool) {
+	m := pullURLRE.FindStringSubmatch(u)
+	if m == nil {
+		return 0, false
+	}
+	var n int
+	_, err := fmt.Sscan(m[1], &n)
+	return n, err == nil && n > 0
+}
+
+// pullRequests reads the public PRs a fix-already-public reply cites.
+func (b *builder) pullRequests(ctx context.Context, urls []string) ([]lifecycle.PullRequest, error) {
+	up := b.d.Backend.Upstream
+	if up == nil {
+		return nil, errors.New("no upstream repository is configured: a fix-already-public reply cannot cite its PRs")
+	}
+	var out []lifecycle.PullRequest
+	for _, u := range urls {
+		n, ok := pullNumber(u)
+		if !ok || !strings.Contains(u, "/"+b.cfg.Repos.Upstream+"/pull/") {
+			return nil, fmt.Errorf("public_fix_urls: %q is not a pull request of %s", u, b.cfg.Repos.Upstream)
+		}
+		pr, err := up.GetPullRequest(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("public_fix_urls: reading %s: %w", u, err)
+		}
+		out = append(out, pr)
+	}
+	return out, nil
 }
