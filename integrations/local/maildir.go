@@ -433,7 +433,7 @@ func (m *Maildir) loadLocked(ctx context.Context) (*mailIndex, error) {
 func (m *Maildir) reloadDrafts(ctx context.Context, mtime time.Time) (*mailIndex, error) {
 	start := time.Now()
 	live := map[string]bool{}
-	drafts, err := m.scanDir(ctx, m.drafts, live, sha256.New())
+	drafts, err := m.scanDraftsDir(ctx, live)
 	if err != nil {
 		return nil, err
 	}
@@ -478,6 +478,18 @@ type scannedFile struct {
 // when name, size and mtime are unchanged, and adds them to the signature sig.
 // Unparsable files are skipped. A missing directory is empty.
 func (m *Maildir) scanDir(ctx context.Context, dir string, live map[string]bool, sig hash.Hash) ([]scannedFile, error) {
+	return m.scan(ctx, dir, live, sig, false)
+}
+
+// scanDraftsDir is scanDir for the drafts directory, where this program writes
+// each draft once under a new name (temporary file, then rename) and never
+// rewrites it: a cached name needs no stat, so rescanning after each new draft
+// costs a directory read, not a stat per draft.
+func (m *Maildir) scanDraftsDir(ctx context.Context, live map[string]bool) ([]scannedFile, error) {
+	return m.scan(ctx, m.drafts, live, nil, true)
+}
+
+func (m *Maildir) scan(ctx context.Context, dir string, live map[string]bool, sig hash.Hash, namesOnly bool) ([]scannedFile, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -495,13 +507,25 @@ func (m *Maildir) scanDir(ctx context.Context, dir string, live map[string]bool,
 		if strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
 			continue
 		}
+		if namesOnly {
+			path := filepath.Join(dir, e.Name())
+			if c, hit := m.files[path]; hit {
+				live[path] = true
+				if c.ok {
+					out = append(out, scannedFile{path: path, msg: c.msg})
+				}
+				continue
+			}
+		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // vanished between ReadDir and stat
 		}
 		path := filepath.Join(dir, e.Name())
 		live[path] = true
-		fmt.Fprintf(sig, "%s\x00%d\x00%d\n", path, fi.Size(), fi.ModTime().UnixNano())
+		if sig != nil {
+			fmt.Fprintf(sig, "%s\x00%d\x00%d\n", path, fi.Size(), fi.ModTime().UnixNano())
+		}
 		c, hit := m.files[path]
 		if !hit || c.size != fi.Size() || !c.mtime.Equal(fi.ModTime()) {
 			c = cachedFile{size: fi.Size(), mtime: fi.ModTime()}
