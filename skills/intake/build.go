@@ -5,17 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/vulnsteward/vulnsteward/policy/untrusted"
 	"github.com/vulnsteward/vulnsteward/projects"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+	"github.com/vulnsteward/vulnsteward/skills/reply"
 )
 
 // builder assembles the plan, one candidate at a time.
 type builder struct {
+	*lifecycle.PlanBuilder
 	d           Deps
 	cfg         *projects.Config
 	now         time.Time
@@ -25,12 +26,6 @@ type builder struct {
 	plan        *lifecycle.Plan
 	needsLedger bool
 	notes       []string
-}
-
-func (b *builder) add(a lifecycle.Action) string {
-	a.ID = fmt.Sprintf("a%d", len(b.plan.Actions)+1)
-	b.plan.Actions = append(b.plan.Actions, a)
-	return a.ID
 }
 
 func (b *builder) classifyContext() Context {
@@ -50,10 +45,6 @@ func (b *builder) classifyContext() Context {
 		KnownCVEs:          b.knownCVEs,
 		TrackerRepo:        cfg.Repos.Tracker,
 	}
-}
-
-func (b *builder) record(item, what, value, by, why string) {
-	b.plan.Decisions = append(b.plan.Decisions, lifecycle.Decision{Item: item, What: what, Value: value, DecidedBy: by, Why: why})
 }
 
 // candidate classifies one thread and adds its actions to the plan.
@@ -87,19 +78,19 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 		c.ClassBy = "agent"
 	}
 	c.Class = string(class)
-	b.record(item, "class", c.Class, strings.Fields(c.ClassBy)[0], "suggested "+c.Suggested)
+	b.Decide(item, "class", c.Class, strings.Fields(c.ClassBy)[0], "suggested "+c.Suggested)
 
 	switch {
 	case dec.Skip:
 		c.Disposition, c.Reason = DispSkip, "skipped by decision: no tracker, no draft"
-		b.record(item, "disposition", "skip", "agent", "")
+		b.Decide(item, "disposition", "skip", "agent", "")
 		return c, nil
 	case dec.Canned != "":
 		cn, err := projects.FindCanned(b.canned, dec.Canned)
 		if err != nil {
 			return c, err
 		}
-		b.record(item, "disposition", "reject-with-canned "+cn.Name, "agent", "")
+		b.Decide(item, "disposition", "reject-with-canned "+cn.Name, "agent", "")
 		return b.reply(c, th, root, cn, nil, true)
 	}
 
@@ -181,13 +172,13 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 	versions, credit := ex.AffectedVersions, ex.Credit
 	if dec.AffectedVersions != "" {
 		versions = dec.AffectedVersions
-		b.record(c.Item, "affected versions", versions, "agent", "")
+		b.Decide(c.Item, "affected versions", versions, "agent", "")
 	}
 	if dec.Credit != "" {
 		credit = dec.Credit
-		b.record(c.Item, "credit", credit, "agent", "")
+		b.Decide(c.Item, "credit", credit, "agent", "")
 	}
-	b.record(c.Item, "title", title, strings.Fields(titleBy)[0], "")
+	b.Decide(c.Item, "title", title, strings.Fields(titleBy)[0], "")
 
 	desc, _ := untrusted.Clean(ex.Description)
 	desc, bodyNotes := lifecycle.SanitizeDescription(desc)
@@ -228,13 +219,13 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 		}
 	}
 
-	create := b.add(lifecycle.Action{Kind: lifecycle.ActCreateIssue, Audience: lifecycle.AudienceTracker, Item: c.Item,
+	create := b.Add(lifecycle.Action{Kind: lifecycle.ActCreateIssue, Audience: lifecycle.AudienceTracker, Item: c.Item,
 		Summary: fmt.Sprintf("create tracker %q in %s with labels %s", truncate(title, 80), b.d.Backend.Tracker.Repo(), strings.Join(quoteAll(labels), ", ")),
 		Issue:   &lifecycle.IssueSpec{Title: title, Body: body, Labels: labels, IntakeKey: meta.Key}})
 	c.Actions = append(c.Actions, create)
 	target := lifecycle.Ref{Repo: b.d.Backend.Tracker.Repo(), From: "$" + create + ".number"}
 	if column != "" {
-		c.Actions = append(c.Actions, b.add(lifecycle.Action{Kind: lifecycle.ActMoveBoard, Audience: lifecycle.AudienceTracker, Item: c.Item,
+		c.Actions = append(c.Actions, b.Add(lifecycle.Action{Kind: lifecycle.ActMoveBoard, Audience: lifecycle.AudienceTracker, Item: c.Item,
 			Target: target, DependsOn: []string{create}, Column: column, Summary: "put the new tracker on the board in " + column}))
 	}
 
@@ -265,7 +256,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 				dp.Canned += " [auto-ack]"
 			}
 			c.Draft = dp
-			id := b.add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: c.Item, DependsOn: []string{create},
+			id := b.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: c.Item, DependsOn: []string{create},
 				Summary: fmt.Sprintf("draft the receipt (%s) to %s on the reporter's thread (not sent)", cn.Name, dp.To), Draft: spec})
 			c.Actions = append(c.Actions, id)
 			draftID = id
@@ -278,7 +269,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 	if draftID != "" {
 		deps = append(deps, draftID)
 	}
-	c.Actions = append(c.Actions, b.add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: c.Item,
+	c.Actions = append(c.Actions, b.Add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: c.Item,
 		Target: target, DependsOn: deps, Summary: "start the status rollup with the import entry",
 		Comment: &lifecycle.CommentSpec{Entry: &entry}}))
 	return c, nil
@@ -336,7 +327,7 @@ func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message
 		return c, nil
 	}
 	c.Draft = dp
-	id := b.add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: c.Item,
+	id := b.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: c.Item,
 		Summary: fmt.Sprintf("draft the canned reply %q to %s (not sent)", cn.Name, dp.To), Draft: spec})
 	c.Actions = append(c.Actions, id)
 	if ledgered {
@@ -344,7 +335,7 @@ func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message
 		if b.ledger != nil {
 			entry := lifecycle.LedgerEntry(b.now.UTC().Format("2006-01-02"), oneLine(formatAddress(root.From)), projects.Slug(cn.Name),
 				mailKindName(b.d.Backend.Mail.Kind())+" thread "+th.ID, fmt.Sprintf("%s: no tracker, replied with %q", c.Class, cn.Name))
-			c.Actions = append(c.Actions, b.add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: c.Item,
+			c.Actions = append(c.Actions, b.Add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: c.Item,
 				Target: lifecycle.Ref{Repo: b.d.Backend.Tracker.Repo(), Number: b.ledger.Number}, DependsOn: []string{id},
 				Summary: fmt.Sprintf("record the rejection on the ledger %s#%d", b.d.Backend.Tracker.Repo(), b.ledger.Number),
 				Comment: &lifecycle.CommentSpec{Marker: lifecycle.MarkerRejection, EntryID: "rejection-" + lifecycle.NormalizeMessageID(root.MessageID), Body: entry}}))
@@ -353,114 +344,14 @@ func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message
 	return c, nil
 }
 
-// draftFor renders a canned response into a plain-text reply on the thread.
-// It returns a nil spec (and a note) when a draft must not be created.
+// draftFor plans a canned reply on the thread (see package reply).
 func (b *builder) draftFor(ctx context.Context, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prs []lifecycle.PullRequest, purpose string) (*DraftPreview, *lifecycle.DraftSpec, string, error) {
-	cfg := b.cfg
-	to := root.From
-	if isServiceSender(to.Email, cfg) {
-		return nil, nil, fmt.Sprintf("the sender %s is a service or list address: draft the reply to the real reporter by hand", to.Email), nil
-	}
-	key := purpose + ":" + lifecycle.NormalizeMessageID(root.MessageID)
-	existing, err := b.d.Backend.Mail.ListDrafts(ctx, th.ID)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("listing drafts on thread %s: %w", th.ID, err)
-	}
-	for _, d := range existing {
-		if d.Key != key {
-			return nil, nil, fmt.Sprintf("a pending draft %s already exists on the thread: review or discard it first (drafts are never updated)", d.ID), nil
-		}
-	}
-	name := root.From.Name
-	if name == "" {
-		name = strings.Split(root.From.Email, "@")[0]
-	}
-	values := map[string]string{
-		"REPORTER_NAME":      oneLine(name),
-		"WINDOW_DAYS":        fmt.Sprint(cfg.Disclosure.WindowDays),
-		"PROJECT_NAME":       cfg.Project.Name,
-		"PRODUCT_NAME":       cfg.Project.Name,
-		"SECURITY_MODEL_URL": cfg.SecModel.URL,
-		"SECURITY_LIST":      cfg.Lists.Security,
-	}
-	var urls, authors, dates []string
-	for _, pr := range prs {
-		urls = append(urls, pr.URL)
-		if !slices.Contains(authors, pr.Author) {
-			authors = append(authors, pr.Author)
-		}
-		if pr.Merged {
-			dates = append(dates, "merged on "+pr.MergedAt.UTC().Format("2006-01-02"))
-		} else {
-			dates = append(dates, "opened on "+pr.CreatedAt.UTC().Format("2006-01-02"))
-		}
-	}
-	values["PR_URL"], values["PR_URLS"] = strings.Join(urls, "\n"), strings.Join(urls, "\n")
-	values["PR_AUTHOR"], values["PR_DATE"] = strings.Join(authors, ", "), strings.Join(dates, "; ")
-	used := map[string]string{}
-	for _, ph := range cn.Placeholders {
-		v, ok := values[ph]
-		if !ok || v == "" {
-			return nil, nil, "", fmt.Errorf("canned response %q needs placeholder %s, which import cannot fill; edit the canned response or reply by hand", cn.Name, ph)
-		}
-		used[ph] = v
-	}
-	text, err := cn.Render(used)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("rendering canned response %q: %w", cn.Name, err)
-	}
-	last := th.Messages[len(th.Messages)-1]
-	for i := len(th.Messages) - 1; i >= 0; i-- {
-		if !th.Messages[i].IsDraft {
-			last = th.Messages[i]
-			break
-		}
-	}
-	var refs []string
-	for _, m := range th.Messages {
-		if !m.IsDraft && m.MessageID != "" {
-			refs = append(refs, m.MessageID)
-		}
-	}
-	subj, _ := untrusted.Clean(root.Subject)
-	subj = oneLine(subj)
-	if subj == "" {
-		return nil, nil, "the thread has no usable subject: reply by hand", nil
-	}
-	if !reSubject.MatchString(subj) {
-		subj = "Re: " + subj
-	}
-	req := lifecycle.DraftRequest{ThreadID: th.ID, To: []lifecycle.Address{to}, Cc: []lifecycle.Address{{Email: cfg.Lists.Security}},
-		Subject: subj, Body: text, InReplyTo: last.MessageID, References: refs, Key: key}
-	dp := &DraftPreview{Canned: cn.Name, To: formatAddress(to), Cc: []string{cfg.Lists.Security}, Subject: subj, Body: text, Attached: true}
-	return dp, &lifecycle.DraftSpec{Request: req}, "", nil
+	return reply.Compose(ctx, b.d.Backend.Mail, b.cfg, reply.Request{Thread: th, Canned: cn, PullRequests: prs, Purpose: purpose})
 }
-
-// reSubject matches a subject that already is a reply: "Re: Re:" is never produced.
-var reSubject = regexp.MustCompile(`(?i)^re:\s`)
 
 var cveRE = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
 
 func cveIDs(s string) []string { return cveRE.FindAllString(s, -1) }
-
-func isServiceSender(email string, cfg *projects.Config) bool {
-	e := strings.ToLower(email)
-	if e == "" {
-		return true
-	}
-	for _, l := range []string{cfg.Lists.Security, cfg.Lists.Private, cfg.Lists.Foundation, cfg.Lists.Users} {
-		if l != "" && e == strings.ToLower(l) {
-			return true
-		}
-	}
-	local := strings.SplitN(e, "@", 2)[0]
-	for _, p := range []string{"noreply", "no-reply", "donotreply", "notifications", "security-alerts", "mailer-daemon"} {
-		if strings.Contains(local, p) {
-			return true
-		}
-	}
-	return false
-}
 
 func injectionFlags(root lifecycle.Message) []string {
 	var out []string
@@ -516,14 +407,9 @@ func mailKindName(kind string) string {
 	return kind
 }
 
-func formatAddress(a lifecycle.Address) string {
-	if a.Name == "" {
-		return a.Email
-	}
-	return fmt.Sprintf("%s <%s>", oneLine(a.Name), a.Email)
-}
+func formatAddress(a lifecycle.Address) string { return reply.FormatAddress(a) }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string { return reply.OneLine(s) }
 
 func truncate(s string, n int) string {
 	r := []rune(s)
@@ -566,14 +452,13 @@ func (b *builder) crossThread(ctx context.Context, c Candidate, th lifecycle.Thr
 	if err != nil {
 		return c, fmt.Errorf("cross-thread follow-up: tracker #%d: %w", dec.Tracker, err)
 	}
-	ref := lifecycle.Ref{Repo: t.Repo(), Number: is.Number}
-	b.plan.Versions[ref.Key()] = is.Version
+	ref := b.Saw(is)
 	body := fmt.Sprintf("**Cross-thread follow-up.** A new %s thread `%s` (root Message-ID `<%s>`, from %s, %s) refers to this tracker. It was not imported as a new tracker; sync and the reporter replies should consider it.",
 		mailKindName(b.d.Backend.Mail.Kind()), th.ID, root.MessageID, oneLine(formatAddress(root.From)), root.Date.UTC().Format("2006-01-02"))
 	c.Disposition = DispComment
 	c.Reason = fmt.Sprintf("no tracker; link the thread on %s#%d", t.Repo(), is.Number)
-	b.record(c.Item, "linked tracker", fmt.Sprint(is.Number), "agent", "")
-	c.Actions = append(c.Actions, b.add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: c.Item,
+	b.Decide(c.Item, "linked tracker", fmt.Sprint(is.Number), "agent", "")
+	c.Actions = append(c.Actions, b.Add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: c.Item,
 		Target: ref, Summary: fmt.Sprintf("comment on %s#%d linking the new thread", t.Repo(), is.Number),
 		Comment: &lifecycle.CommentSpec{EntryID: "cross-thread-" + lifecycle.NormalizeMessageID(root.MessageID), Body: body}}))
 	return c, nil

@@ -2,8 +2,6 @@ package intake
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +11,7 @@ import (
 	"github.com/vulnsteward/vulnsteward/policy/untrusted"
 	"github.com/vulnsteward/vulnsteward/projects"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+	"github.com/vulnsteward/vulnsteward/skills/reply"
 )
 
 // ApplyTool is the tool that executes an import plan.
@@ -112,15 +111,7 @@ type TrackerPreview struct {
 }
 
 // DraftPreview is a reply draft a candidate would get.
-type DraftPreview struct {
-	Canned   string   `json:"canned,omitempty"`
-	To       string   `json:"to"`
-	Cc       []string `json:"cc,omitempty"`
-	Subject  string   `json:"subject"`
-	Body     string   `json:"body"`
-	Attached bool     `json:"attached_to_thread"`
-	Degraded string   `json:"degraded,omitempty"`
-}
+type DraftPreview = reply.Preview
 
 // Skipped is a thread left out of the candidates, with the reason.
 type Skipped struct {
@@ -212,11 +203,11 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 		}
 	}
 
-	b := &builder{d: d, cfg: cfg, now: now, canned: canned, ledger: ledger, knownCVEs: knownCVEs,
-		plan: &lifecycle.Plan{ID: newPlanID("import"), Tool: ApplyTool, CreatedAt: now.UTC(), Operator: d.Operator, Versions: map[string]string{}}}
+	pb := lifecycle.NewPlan("import", ApplyTool, d.Operator, now)
+	b := &builder{d: d, cfg: cfg, now: now, canned: canned, ledger: ledger, knownCVEs: knownCVEs, PlanBuilder: pb, plan: pb.Plan}
 	p := &Proposal{Plan: b.plan, Window: fmt.Sprintf("%s to %s", since.UTC().Format("2006-01-02"), now.UTC().Format("2006-01-02"))}
 	if ledger != nil {
-		b.plan.Versions[lifecycle.Ref{Repo: d.Backend.Tracker.Repo(), Number: ledger.Number}.Key()] = ledger.Version
+		b.Saw(*ledger)
 	}
 
 	ctxInfo := b.classifyContext()
@@ -255,11 +246,7 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 	if d.Progress != nil {
 		d.Progress(len(summaries), len(summaries), "scan complete")
 	}
-	if len(b.plan.Actions) > 0 {
-		b.add(lifecycle.Action{Kind: lifecycle.ActAuditRecord, Audience: lifecycle.AudienceTeam,
-			Summary: fmt.Sprintf("audit: import plan %s applied", b.plan.ID),
-			Audit:   &lifecycle.AuditSpec{Event: "import", Fields: map[string]string{"candidates": fmt.Sprint(len(p.Candidates))}}})
-	}
+	b.Audit("import", map[string]string{"candidates": fmt.Sprint(len(p.Candidates))})
 	if ledger == nil && b.needsLedger {
 		p.Notes = append(p.Notes, fmt.Sprintf("no open issue labelled %q in %s: rejections are not ledgered (create the ledger issue by hand)", cfg.Labels.RejectionsLedger, d.Backend.Tracker.Repo()))
 	}
@@ -291,12 +278,4 @@ func indexDecisions(ds []Decision) (map[string]Decision, error) {
 		out[d.Thread] = d
 	}
 	return out, nil
-}
-
-func newPlanID(prefix string) string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return prefix + "-" + hex.EncodeToString(b[:])
 }

@@ -1,0 +1,47 @@
+package reply
+
+import (
+	"testing"
+
+	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+)
+
+func bodyWithThread(thread, preamble string) string {
+	return lifecycle.RenderBody(map[string]string{lifecycle.FieldThread: thread}, preamble)
+}
+
+func TestOriginOf(t *testing.T) {
+	meta := lifecycle.IntakeMeta{Key: "mail:abc@x.example", Source: "mail", ThreadIDs: []string{"maildir:abc@x.example", "gmail:18c0ffee"}}.Comment() + "\n\n"
+	tests := []struct {
+		name   string
+		body   string
+		kind   string
+		path   Path
+		thread string
+		relay  bool
+	}{
+		{"intake block, maildir", bodyWithThread("", meta), "maildir", PathMail, "abc@x.example", false},
+		{"intake block, gmail", bodyWithThread("", meta), "gmail", PathMail, "18c0ffee", false},
+		{"gmail sentinel", bodyWithThread("No public archive URL — tracked privately on Gmail thread `18d2a`.\nRoot Message-ID: `<r@x.example>`", ""), "gmail", PathMail, "18d2a", false},
+		{"gmail sentinel read on maildir uses the root id", bodyWithThread("No public archive URL — tracked privately on Gmail thread `18d2a`.\nRoot Message-ID: `<r@X.example>`", ""), "maildir", PathMail, "r@x.example", false},
+		{"local sentinel", bodyWithThread("No public archive URL — tracked privately on local mailbox thread `r@x.example`.\nRoot Message-ID: `<r@x.example>`", ""), "maildir", PathMail, "r@x.example", false},
+		{"from PR", bodyWithThread("N/A — opened from public PR example-org/example-server#12; no security@ thread", ""), "maildir", PathPR, "", false},
+		{"from markdown", bodyWithThread("N/A — imported from markdown file `audit.md`; no security@ thread.", ""), "maildir", PathMarkdown, "", false},
+		{"empty", bodyWithThread("", ""), "maildir", PathUnknown, "", false},
+		{"primary over relay", bodyWithThread("Jane (via huntr.com): tracked privately on Gmail thread `relay1`.\nJane (direct): tracked privately on Gmail thread `direct1`.", ""), "gmail", PathMail, "direct1", false},
+		{"only a relay", bodyWithThread("Jane (via huntr.com): tracked privately on Gmail thread `relay1`.", ""), "gmail", PathMail, "relay1", true},
+		{"two relays: ask", bodyWithThread("A (via huntr.com): tracked privately on Gmail thread `r1`.\nB (relayed by @apache/security): tracked privately on Gmail thread `r2`.", ""), "gmail", PathMail, "", false},
+		{"archive URL only", bodyWithThread("https://lists.example.org/thread/abc?security@example", ""), "gmail", PathMail, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := OriginOf(tc.body, tc.kind)
+			if o.Path != tc.path || o.ThreadID != tc.thread || o.Relay != tc.relay {
+				t.Errorf("got %+v; want path %s thread %q relay %v", o, tc.path, tc.thread, tc.relay)
+			}
+			if o.Note == "" {
+				t.Error("no note")
+			}
+		})
+	}
+}
