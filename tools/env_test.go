@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -204,4 +205,51 @@ func (e *env) proposeAll() ImportProposeOut {
 	var p ImportProposeOut
 	e.mustCall("import_propose", map[string]any{"now": e.now, "decisions": decisions}, &p)
 	return p
+}
+
+// assertResumesAfterEveryFault applies the plan that propose returns (its
+// token) once cleanly, counting the writes; then, for every write n, fails the
+// nth write (before it happens, and after it happened with the answer lost) and
+// checks that the same apply, run again with the same token, completes with the
+// same issues, comments and drafts as the clean run: nothing lost, nothing
+// duplicated. Every skill's apply tool runs through it.
+func assertResumesAfterEveryFault(t *testing.T, applyTool string, propose func(e *env) string) {
+	t.Helper()
+	ref := newEnv(t, Options{})
+	tok := propose(ref)
+	ref.faults.Reset()
+	var res ApplyOut
+	ref.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+	if !res.Complete {
+		t.Fatalf("the clean apply did not complete: %+v", res.Results)
+	}
+	want := ref.state()
+	writes := ref.faults.Calls(local.AnyWrite)
+	if writes == 0 {
+		t.Fatal("the clean apply made no write")
+	}
+	for n := 1; n <= writes; n++ {
+		for _, after := range []bool{false, true} {
+			t.Run(fmt.Sprintf("write%d/after=%v", n, after), func(t *testing.T) {
+				e := newEnv(t, Options{})
+				tok := propose(e)
+				e.faults.Reset()
+				e.faults.Add(local.Fault{Op: local.AnyWrite, Call: n, After: after})
+				var res ApplyOut
+				e.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+				if res.Complete {
+					t.Fatalf("apply with an injected fault claims complete")
+				}
+				e.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+				if !res.Complete {
+					t.Fatalf("rerun did not complete: %+v", res.Results)
+				}
+				got := e.state()
+				if got.Issues != want.Issues || got.Comments != want.Comments || got.Drafts != want.Drafts {
+					t.Errorf("after failure+rerun: %d issues %d comments %d drafts; want %d %d %d",
+						got.Issues, got.Comments, got.Drafts, want.Issues, want.Comments, want.Drafts)
+				}
+			})
+		}
+	}
 }

@@ -84,15 +84,7 @@ func toolAvailable(name string) bool {
 }
 
 func teamSet(ctx context.Context, d *Deps) (map[string]bool, error) {
-	logins, err := d.Backend.Tracker.Collaborators(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the collaborators (the security team) of %s: %w", d.Backend.Tracker.Repo(), err)
-	}
-	team := map[string]bool{}
-	for _, l := range logins {
-		team[strings.ToLower(l)] = true
-	}
-	return team, nil
+	return lifecycle.Team(ctx, d.Backend.Tracker)
 }
 
 // TrackerGetIn is tracker_get's input.

@@ -1,14 +1,12 @@
 package tools
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/vulnsteward/vulnsteward/integrations/local"
 	"github.com/vulnsteward/vulnsteward/policy/confirm"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
 )
@@ -295,42 +293,7 @@ func TestApplyOnlyPullsInDependencies(t *testing.T) {
 // (before and after the write takes effect) and checks that the same apply run
 // again completes with nothing lost and nothing duplicated.
 func TestApplyResumesAfterFailureAtEveryStep(t *testing.T) {
-	ref := newEnv(t, Options{})
-	refPlan := ref.proposeAll()
-	base := ref.state()
-	ref.mustCall("import_apply", map[string]any{"confirmation_token": refPlan.Plan.Token}, nil)
-	want := ref.state()
-	writes := ref.faults.Calls(local.AnyWrite)
-	if writes == 0 {
-		t.Fatal("the reference apply made no write")
-	}
-	for n := 1; n <= writes; n++ {
-		for _, after := range []bool{false, true} {
-			t.Run(fmt.Sprintf("write%d/after=%v", n, after), func(t *testing.T) {
-				e := newEnv(t, Options{})
-				p := e.proposeAll()
-				if s := e.state(); s.Issues != base.Issues {
-					t.Fatalf("seed differs")
-				}
-				e.faults.Reset()
-				e.faults.Add(local.Fault{Op: local.AnyWrite, Call: n, After: after})
-				var res ApplyOut
-				e.mustCall("import_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
-				if res.Complete {
-					t.Fatalf("apply with an injected fault claims complete")
-				}
-				e.mustCall("import_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
-				if !res.Complete {
-					t.Fatalf("rerun did not complete: %+v", res.Results)
-				}
-				got := e.state()
-				if got.Issues != want.Issues || got.Comments != want.Comments || got.Drafts != want.Drafts {
-					t.Errorf("after failure+rerun: %d issues %d comments %d drafts; want %d %d %d",
-						got.Issues, got.Comments, got.Drafts, want.Issues, want.Comments, want.Drafts)
-				}
-			})
-		}
-	}
+	assertResumesAfterEveryFault(t, "import_apply", func(e *env) string { return e.proposeAll().Plan.Token })
 }
 
 func TestProposeRejectsBadDecisions(t *testing.T) {
