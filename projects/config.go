@@ -109,6 +109,9 @@ type CannedSection struct {
 	NotVuln      string `toml:"not_a_vulnerability" json:"not_a_vulnerability"`
 	OutOfScope   string `toml:"out_of_scope" json:"out_of_scope"`
 	// Reporter status updates (spec/release.md §6.9); optional, checked when set.
+	// AcceptedValid tells the reporter the team accepted the report as valid
+	// (Step 5; also relayed in via-forwarder mode, spec/intake.md §17).
+	AcceptedValid    string `toml:"accepted_as_valid" json:"accepted_as_valid"`
 	CVEAllocated     string `toml:"cve_allocated" json:"cve_allocated"`
 	FixPROpened      string `toml:"fix_pr_opened" json:"fix_pr_opened"`
 	FixPRMerged      string `toml:"fix_pr_merged" json:"fix_pr_merged"`

@@ -371,7 +371,7 @@ func injectionFlags(root lifecycle.Message) []string {
 func openingsOf(cfg *projects.Config, list []projects.Canned) []string {
 	notDisposition := map[string]bool{}
 	cn := cfg.Canned
-	for _, n := range []string{cn.Receipt, cn.CVEAllocated, cn.FixPROpened, cn.FixPRMerged, cn.ReleaseShipped, cn.AdvisorySent, cn.CVEPublished, cn.CreditCorrection} {
+	for _, n := range []string{cn.Receipt, cn.AcceptedValid, cn.CVEAllocated, cn.FixPROpened, cn.FixPRMerged, cn.ReleaseShipped, cn.AdvisorySent, cn.CVEPublished, cn.CreditCorrection} {
 		if n != "" {
 			notDisposition[projects.Slug(n)] = true
 		}
