@@ -27,6 +27,7 @@ type Config struct {
 	Markers     MarkersSection     `toml:"markers" json:"markers"`
 	PublicGuard PublicGuardSection `toml:"public_guard" json:"public_guard"`
 	Archive     ArchiveSection     `toml:"archive" json:"archive"`
+	Forwarders  []Forwarder        `toml:"forwarders" json:"forwarders"`
 }
 
 // ProjectSection names the product.
@@ -218,4 +219,31 @@ type ArchiveSection struct {
 	URL  string `toml:"url" json:"url"`   // archive base URL
 	// ThreadURLTemplate builds a thread URL; contains <hash> and <list>.
 	ThreadURLTemplate string `toml:"thread_url_template" json:"thread_url_template"`
+}
+
+// Forwarder is a relay adapter (spec/intake.md §5, §17): a broker such as a
+// foundation security team or a disclosure platform that relays reports to the
+// security list. Import recognises its mail, takes the original reporter's
+// credit from the body and drafts reporter-facing replies to its contact, never
+// to the relay address. Adapters are checked in declared order; the first
+// match wins.
+type Forwarder struct {
+	Name string `toml:"name" json:"name"`
+	// SenderPattern is a regular expression matched against the From address.
+	SenderPattern string `toml:"sender_pattern" json:"sender_pattern"`
+	// PreamblePattern is a regular expression matched against the first 400
+	// characters of the body.
+	PreamblePattern string `toml:"preamble_pattern" json:"preamble_pattern"`
+	// RequireBoth: a match needs the sender and the preamble (default: either).
+	RequireBoth bool `toml:"require_both" json:"require_both"`
+	// CreditPatterns are regular expressions with a named group "credit" that
+	// find the original reporter's credit line in the body, tried in order.
+	CreditPatterns []string `toml:"credit_patterns" json:"credit_patterns"`
+	// ToolHints and ServiceHints are regular expressions on the extracted
+	// credit: a match makes it a tool credit, or a service that is never credited.
+	ToolHints    []string `toml:"tool_hints" json:"tool_hints"`
+	ServiceHints []string `toml:"service_hints" json:"service_hints"`
+	// Contacts are the forwarder's people ("Name <address>"), in order of
+	// preference; relayed drafts go to the first.
+	Contacts []string `toml:"contacts" json:"contacts"`
 }

@@ -375,6 +375,7 @@ func (l *loader) validate(c *Config, dir string) {
 	// Canned responses and the security model.
 	l.checkCanned(c, dir)
 	l.checkSecurityModel(c, dir)
+	l.checkForwarders(c)
 
 	// CNA.
 	if l.enum("cna.tool", c.CNA.Tool, cnaTools()) {
