@@ -623,6 +623,20 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 		}
 		return StatusDone, "moved to " + a.Column, Output{Number: n}, nil
 
+	case ActSetMilestone:
+		n, _ := run.number(a.Target)
+		is, err := t.GetIssue(ctx, n)
+		if err != nil {
+			return "", "", Output{}, err
+		}
+		if is.Milestone == a.Milestone {
+			return StatusAlreadyDone, "milestone already " + a.Milestone, Output{Number: n, URL: is.URL}, nil
+		}
+		if _, err := t.SetMilestone(ctx, n, a.Milestone); err != nil {
+			return "", "", Output{}, fmt.Errorf("setting milestone %s: %w", a.Milestone, err)
+		}
+		return StatusDone, "milestone set to " + a.Milestone, Output{Number: n, URL: is.URL}, nil
+
 	case ActArchiveBoard:
 		n, _ := run.number(a.Target)
 		item, err := t.BoardItem(ctx, n)

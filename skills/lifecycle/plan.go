@@ -34,6 +34,7 @@ const (
 	ActCloseIssue    ActionKind = "close_issue"
 	ActMoveBoard     ActionKind = "move_board_column"
 	ActArchiveBoard  ActionKind = "archive_board_item"
+	ActSetMilestone  ActionKind = "set_milestone"
 	ActCreateDraft   ActionKind = "create_draft"
 	ActAuditRecord   ActionKind = "audit_record"
 )
@@ -76,6 +77,9 @@ type Action struct {
 	Close   *CloseSpec   `json:"close,omitempty"`
 	Draft   *DraftSpec   `json:"draft,omitempty"`
 	Audit   *AuditSpec   `json:"audit,omitempty"`
+
+	// Milestone is the tracker milestone title an ActSetMilestone sets.
+	Milestone string `json:"milestone,omitempty"`
 }
 
 // IssueSpec is a tracker to create. IntakeKey makes creation idempotent.
