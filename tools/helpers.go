@@ -106,19 +106,19 @@ type CommentView struct {
 
 // TrackerGetOut is tracker_get's output.
 type TrackerGetOut struct {
-	Number      int               `json:"number"`
-	URL         string            `json:"url"`
-	Title       untrusted.Text    `json:"title"`
-	State       string            `json:"state"`
-	Labels      []string          `json:"labels"`
-	Milestone   string            `json:"milestone,omitempty"`
-	Assignees   []string          `json:"assignees,omitempty"`
-	Fields      map[string]string `json:"fields" jsonschema:"body fields by heading except the description; empty means _No response_"`
-	Missing     []string          `json:"missing_fields,omitempty"`
-	Description untrusted.Text    `json:"description"`
-	Lifecycle   lifecycle.State   `json:"lifecycle"`
-	Rollup      []string          `json:"rollup,omitempty" jsonschema:"rollup entry summaries, oldest first"`
-	Comments    []CommentView     `json:"comments"`
+	Number      int                       `json:"number"`
+	URL         string                    `json:"url"`
+	Title       untrusted.Text            `json:"title"`
+	State       string                    `json:"state"`
+	Labels      []string                  `json:"labels"`
+	Milestone   string                    `json:"milestone,omitempty"`
+	Assignees   []string                  `json:"assignees,omitempty"`
+	Fields      map[string]untrusted.Text `json:"fields" jsonschema:"body fields by heading except the description (empty: _No response_); values may hold reporter-supplied text"`
+	Missing     []string                  `json:"missing_fields,omitempty"`
+	Description untrusted.Text            `json:"description"`
+	Lifecycle   lifecycle.State           `json:"lifecycle"`
+	Rollup      []string                  `json:"rollup,omitempty" jsonschema:"rollup entry summaries, oldest first"`
+	Comments    []CommentView             `json:"comments"`
 }
 
 func trackerGet(d *Deps) ServerTool {
@@ -151,7 +151,7 @@ func trackerGet(d *Deps) ServerTool {
 			}
 			title, _ := untrusted.Clean(is.Title)
 			out := TrackerGetOut{Number: is.Number, URL: is.URL, Title: untrusted.Wrap("tracker title", title), State: is.State,
-				Labels: is.Labels, Milestone: is.Milestone, Assignees: is.Assignees, Fields: map[string]string{}, Comments: []CommentView{}}
+				Labels: is.Labels, Milestone: is.Milestone, Assignees: is.Assignees, Fields: map[string]untrusted.Text{}, Comments: []CommentView{}}
 			body := lifecycle.ParseBody(is.Body)
 			for _, name := range lifecycle.FieldOrder {
 				v, err := body.Get(name)
@@ -164,7 +164,8 @@ func trackerGet(d *Deps) ServerTool {
 					out.Description = untrusted.Wrap("report text", clean)
 					continue
 				}
-				out.Fields[name] = v
+				clean, _ := untrusted.Clean(v)
+				out.Fields[name] = untrusted.Wrap("tracker field "+name, clean)
 			}
 			vocab := lifecycle.VocabularyFor(d.Config)
 			out.Lifecycle = vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: team, Now: now, StallDays: d.Config.Disclosure.StallDays})
@@ -184,9 +185,13 @@ func trackerGet(d *Deps) ServerTool {
 				isTeam := team[strings.ToLower(c.Author)]
 				text, _ := untrusted.Clean(c.Body)
 				cv := CommentView{ID: c.ID, Author: c.Author, Team: isTeam, Created: c.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), URL: c.URL, Kind: kind}
-				if isTeam {
+				switch {
+				case kind == "rollup":
+					// Bot-written, but it quotes reporter-supplied values (credit, subject).
+					cv.Body = untrusted.Wrap("status rollup (quotes reporter-supplied values)", text)
+				case isTeam:
 					cv.Body = untrusted.Text{Source: "security team comment", Untrusted: false, Text: text}
-				} else {
+				default:
 					cv.Body = untrusted.Wrap("comment by a non-collaborator", text)
 				}
 				out.Comments = append(out.Comments, cv)
@@ -211,7 +216,7 @@ type GuardCheckOut struct {
 func guardCheck(d *Deps) ServerTool {
 	return newTool("guard_check", "Check text for embargo leaks",
 		"Check a commit message, branch name, PR title/body or public comment for embargoed content (CVE ids, security wording, tracker references, configured terms) before it goes public.",
-		"core", readOnlyHints,
+		"core", localHints,
 		func(ctx context.Context, req mcp.CallToolRequest, in GuardCheckIn) (GuardCheckOut, error) {
 			var hits []scrub.Hit
 			switch in.Audience {
@@ -258,7 +263,7 @@ type ProjectInfoOut struct {
 func projectInfo(d *Deps, o Options) ServerTool {
 	return newTool("project_info", "Show the project configuration",
 		"The configured project: repositories, lists, labels, scopes, board, roster, canned responses, disclosure window, backend and mode.",
-		"core", readOnlyHints,
+		"core", localHints,
 		func(ctx context.Context, req mcp.CallToolRequest, in ProjectInfoIn) (ProjectInfoOut, error) {
 			c := d.Config
 			out := ProjectInfoOut{Project: c.Project.Name, Backend: d.BackendName, ReadOnly: o.ReadOnly, Tracker: c.Repos.Tracker,

@@ -46,7 +46,11 @@ func importPropose(d *Deps) ServerTool {
 				}
 				pin.Since = t
 			}
-			p, err := intake.Propose(ctx, intake.Deps{Config: d.Config, Backend: d.Backend, Operator: d.Operator, Progress: progress(ctx, req)}, pin)
+			deps := intake.Deps{Config: d.Config, Backend: d.Backend, Operator: d.Operator, Progress: progress(ctx, req)}
+			if d.Guard != nil {
+				deps.Guard = d.Guard
+			}
+			p, err := intake.Propose(ctx, deps, pin)
 			if err != nil {
 				return ImportProposeOut{}, err
 			}

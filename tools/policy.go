@@ -16,10 +16,13 @@ import (
 type PolicyGuard struct {
 	Public   scrub.Rules
 	Reporter scrub.ReporterRules
+	// Secrets are the server's own credentials: no audience may ever receive one.
+	Secrets []string
 }
 
-// NewPolicyGuard derives the rules from the project configuration.
-func NewPolicyGuard(cfg *projects.Config) *PolicyGuard {
+// NewPolicyGuard derives the rules from the project configuration; secrets are
+// the server's credential values (never written anywhere).
+func NewPolicyGuard(cfg *projects.Config, secrets ...string) *PolicyGuard {
 	var cna []string
 	for _, u := range []string{cfg.CNA.URL, cfg.CNA.AllocateURL, cnaRecordBase(cfg.CNA.RecordURLTemplate)} {
 		if u != "" {
@@ -33,8 +36,20 @@ func NewPolicyGuard(cfg *projects.Config) *PolicyGuard {
 			OtherProjects: cfg.PublicGuard.OtherProjects,
 			CNAURLs:       cna,
 		},
-		Reporter: scrub.ReporterRules{CNAURLs: cna},
+		Reporter: scrub.ReporterRules{CNAURLs: cna, PrivateListURLs: privateListURLs(cfg)},
+		Secrets:  secrets,
 	}
+}
+
+// privateListURLs are the archive URL forms of the private lists: never in a reporter draft.
+func privateListURLs(cfg *projects.Config) []string {
+	var out []string
+	for _, l := range []string{cfg.Lists.Security, cfg.Lists.Private} {
+		if l != "" && cfg.Archive.URL != "" {
+			out = append(out, strings.TrimRight(cfg.Archive.URL, "/")+"/list?"+l)
+		}
+	}
+	return out
 }
 
 func cnaRecordBase(tmpl string) string {
@@ -46,16 +61,19 @@ func cnaRecordBase(tmpl string) string {
 
 // Check implements lifecycle.Guard.
 func (g *PolicyGuard) Check(a lifecycle.Audience, text string) []string {
+	var out []string
+	for _, sec := range g.Secrets {
+		if len(sec) >= 8 && strings.Contains(text, sec) {
+			out = append(out, "secret: one of the server's credentials")
+		}
+	}
 	var hits []scrub.Hit
 	switch a {
 	case lifecycle.AudienceUpstream, lifecycle.AudienceList:
 		hits = scrub.CheckPublic(text, g.Public)
 	case lifecycle.AudienceReporter:
 		hits = scrub.CheckReporter(text, g.Reporter)
-	default:
-		return nil
 	}
-	out := make([]string, 0, len(hits))
 	for _, h := range hits {
 		out = append(out, fmt.Sprintf("%s: %q", h.Rule, h.Match))
 	}

@@ -25,7 +25,11 @@ type hints struct {
 }
 
 var (
-	readOnlyHints = hints{readOnly: true, idempotent: true}
+	// readOnlyHints: reads the tracker, the mailbox or the upstream repository
+	// (remote systems on the github backend), writes nothing.
+	readOnlyHints = hints{readOnly: true, idempotent: true, openWorld: true}
+	// localHints: computes from its input and the configuration only.
+	localHints = hints{readOnly: true, idempotent: true}
 	// applyHints: apply writes to the tracker and mailbox drafts; re-running a
 	// plan writes nothing twice, so it is idempotent; it never deletes.
 	applyHints = hints{readOnly: false, destructive: false, idempotent: true, openWorld: true}

@@ -19,8 +19,10 @@ type WireOptions struct {
 	ConfirmKey  string // VULNSTEWARD_CONFIRM_KEY; "" uses a 0600 key file in StateDir
 	Operator    string
 	BackendName string
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Secrets are the server's credential values: the guard refuses any text carrying one.
+	Secrets []string
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Wire builds the handlers' dependencies: plan store, confirmation signer,
@@ -48,7 +50,7 @@ func Wire(cfg *projects.Config, backend lifecycle.Backend, o WireOptions) (*Deps
 	if err != nil {
 		return nil, err
 	}
-	guard := NewPolicyGuard(cfg)
+	guard := NewPolicyGuard(cfg, o.Secrets...)
 	exec := &lifecycle.Executor{Backend: backend, Store: store, Verifier: TokenVerifier{Signer: signer}, Guard: guard,
 		Audit: AuditLog{Log: auditLog}, RollupMarker: lifecycle.RollupMarker(cfg.Markers.RollupPrefix),
 		RollupPrefixes: []string{cfg.Markers.RollupPrefix}, Logger: o.Logger, Now: o.Now}

@@ -83,6 +83,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			} else {
 				c.pass("confirmation key", "from VULNSTEWARD_CONFIRM_KEY")
 			}
+		} else if _, err := os.Stat(filepath.Join(stateDir, "confirm.key")); err == nil {
+			c.pass("confirmation key", "key file "+filepath.Join(stateDir, "confirm.key"))
 		} else {
 			c.pass("confirmation key", "a 0600 key file in "+stateDir+" (created on first use)")
 		}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -33,13 +35,20 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	s.backend, s.mail, s.mailbox, s.stateDir = "local", "maildir", "", ""
-	if err := resetWorkspace(s.workspace); err != nil {
-		return err
+	// The demo rebuilds its workspace from scratch, so it never takes the
+	// workspace from the environment (that is where a real one is named).
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "workspace" })
+	if !explicit {
+		s.workspace = ".vulnsteward/demo"
 	}
+	s.backend, s.mail, s.mailbox, s.stateDir = "local", "maildir", "", ""
 	seed, err := local.LoadSeed(filepath.Join(s.project, "seed", "workspace.toml"))
 	if err != nil {
-		return fmt.Errorf("loading the demo seed: %w", err)
+		return fmt.Errorf("loading the demo seed (run from the repository root, or pass --project with the example project): %w", err)
+	}
+	if err := resetWorkspace(s.workspace); err != nil {
+		return err
 	}
 	if err := local.SeedMaildir(filepath.Join(s.project, "seed", "mail"), filepath.Join(s.workspace, "mailbox")); err != nil {
 		return fmt.Errorf("seeding the demo mailbox: %w", err)
@@ -81,8 +90,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return d.walk(ctx, s, a)
 }
 
-// resetWorkspace removes a previous demo workspace, refusing to delete a directory
-// that does not look like one.
+// demoSentinel marks a directory the demo built; only such a directory (or an
+// empty one) is ever deleted.
+const demoSentinel = ".vulnsteward-demo"
+
+// resetWorkspace removes a previous demo workspace, refusing to delete any
+// directory the demo did not build (a real workspace has its audit log,
+// journals and confirmation key).
 func resetWorkspace(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -90,14 +104,17 @@ func resetWorkspace(dir string) error {
 	case err != nil:
 		return fmt.Errorf("reading %s: %w", dir, err)
 	case len(entries) > 0:
-		if _, err := os.Stat(filepath.Join(dir, "workspace.db")); err != nil {
-			return fmt.Errorf("%s exists and is not a vulnsteward workspace: refusing to delete it; pass --workspace with a new directory", dir)
+		if _, err := os.Stat(filepath.Join(dir, demoSentinel)); err != nil {
+			return fmt.Errorf("%s is not empty and was not built by `vulnsteward demo`: refusing to delete it; pass --workspace with a new directory", dir)
 		}
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("removing the old demo workspace: %w", err)
 		}
 	}
-	return os.MkdirAll(dir, 0o700)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating the demo workspace: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, demoSentinel), []byte("built by vulnsteward demo; deleted and rebuilt by the next demo run\n"), 0o600)
 }
 
 type demo struct {
@@ -145,7 +162,7 @@ func (d *demo) walk(ctx context.Context, s settings, a *app) error {
 	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now}, &first); err != nil {
 		return err
 	}
-	d.printProposal(first)
+	d.printProposal(first, false)
 
 	d.section("The agent's judgement: confirm the suggested class of every non-report candidate")
 	var decisions []map[string]any
@@ -159,7 +176,7 @@ func (d *demo) walk(ctx context.Context, s settings, a *app) error {
 	if _, err := d.cl.call(ctx, "import_propose", map[string]any{"now": d.now, "decisions": decisions}, &plan); err != nil {
 		return err
 	}
-	d.printProposal(plan)
+	d.printProposal(plan, true)
 
 	d.section("A human approves; the agent applies the plan with its token (import_apply)")
 	var applied tools.ApplyOut
@@ -196,7 +213,7 @@ func (d *demo) walk(ctx context.Context, s settings, a *app) error {
 	}
 	d.printf("  %d actions planned; %d threads skipped\n", len(again.Plan.Actions), len(again.Skipped))
 	for _, sk := range again.Skipped {
-		d.printf("  skipped %-40s %s\n", trunc(sk.Subject, 40), sk.Reason)
+		d.printf("  skipped %-40s %s\n", trunc(sk.Subject.Text, 40), sk.Reason)
 	}
 	for _, c := range again.Candidates {
 		d.printf("  %-4s %-40s %s\n", c.Disposition, trunc(c.Subject.Text, 40), trunc(c.Reason, 90))
@@ -216,10 +233,15 @@ func (d *demo) trackerList(ctx context.Context) error {
 	return nil
 }
 
-func (d *demo) printProposal(p tools.ImportProposeOut) {
+// printProposal prints a proposal; with onlyAgent, only the candidates whose
+// class the agent decided (the rest was printed before).
+func (d *demo) printProposal(p tools.ImportProposeOut, onlyAgent bool) {
 	d.printf("  window %s: %d candidates, %d skipped\n", p.Window, len(p.Candidates), len(p.Skipped))
 	for _, c := range p.Candidates {
-		d.printf("\n  %s  %q\n      from %s, %d message(s)\n      suggested %s", c.Item, trunc(c.Subject.Text, 70), c.From, c.Messages, c.Suggested)
+		if onlyAgent && c.ClassBy != "agent" {
+			continue
+		}
+		d.printf("\n  %s  %q\n      from %s, %d message(s)\n      suggested %s", c.Item, trunc(c.Subject.Text, 70), c.From.Text, c.Messages, c.Suggested)
 		if c.ClassBy == "agent" {
 			d.printf("; class %s (agent)", c.Class)
 		}
@@ -235,15 +257,17 @@ func (d *demo) printProposal(p tools.ImportProposeOut) {
 			d.printf("      tracker: %q labels %s column %q\n", trunc(c.Tracker.Title.Text, 70), strings.Join(c.Tracker.Labels, ", "), c.Tracker.Column)
 			d.printf("      affected versions %q, credit %q (%s)\n", c.Tracker.AffectedVersions, c.Tracker.Credit, c.Tracker.CreditRule)
 		}
-		for k, v := range c.Observed {
-			d.printf("      observed %s: %s\n", k, v)
+		for _, k := range slices.Sorted(maps.Keys(c.Observed)) {
+			d.printf("      observed %s: %s\n", k, c.Observed[k])
 		}
 		if c.Draft != nil {
 			d.printf("      draft to %s, cc %s, subject %q (%s)\n", c.Draft.To, strings.Join(c.Draft.Cc, ", "), c.Draft.Subject, c.Draft.Canned)
 		}
 	}
 	for _, sk := range p.Skipped {
-		d.printf("\n  skipped %q: %s\n", trunc(sk.Subject, 60), sk.Reason)
+		if !onlyAgent {
+			d.printf("\n  skipped %q: %s\n", trunc(sk.Subject.Text, 60), sk.Reason)
+		}
 	}
 	for _, n := range p.Notes {
 		d.printf("  note: %s\n", n)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", requireBearer(sec.httpToken, server.NewStreamableHTTPServer(srv, server.WithEndpointPath("/mcp"))))
+	mux.Handle("/mcp", checkOrigin(requireBearer(sec.httpToken, server.NewStreamableHTTPServer(srv, server.WithEndpointPath("/mcp")))))
 	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -111,11 +112,7 @@ func isLoopback(addr string) bool {
 	if err != nil {
 		return false
 	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopbackHost(host)
 }
 
 // requireBearer checks the Authorization header in constant time; token "" allows all (loopback only).
@@ -133,4 +130,28 @@ func requireBearer(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkOrigin refuses browser requests from other sites (DNS rebinding, a page
+// the user visits posting to a local server): a request that carries an Origin
+// header must come from a loopback origin. Non-browser clients send none.
+func checkOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			u, err := url.Parse(o)
+			if err != nil || !loopbackHost(u.Hostname()) {
+				http.Error(w, "origin not allowed", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -46,12 +46,21 @@ func envOr(key, def string) string {
 	return def
 }
 
+// envBool reads a boolean environment variable (1, true, yes, on).
+func envBool(key string) bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(key))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
 func (s *settings) register(fs *flag.FlagSet, defaultWorkspace string) {
 	fs.StringVar(&s.project, "project", envOr("VULNSTEWARD_PROJECT", "projects/example"), "project directory holding project.toml (env VULNSTEWARD_PROJECT)")
 	fs.StringVar(&s.backend, "backend", envOr("VULNSTEWARD_BACKEND", "local"), "backend: local (embedded, no account) or github (env VULNSTEWARD_BACKEND)")
 	fs.StringVar(&s.workspace, "workspace", envOr("VULNSTEWARD_WORKSPACE", defaultWorkspace), "local workspace directory: tracker database, mailbox, drafts (env VULNSTEWARD_WORKSPACE)")
 	fs.StringVar(&s.stateDir, "state-dir", envOr("VULNSTEWARD_STATE_DIR", ""), "where plans, journals, the audit log and the confirmation key live (default: <workspace>/state for local, else $XDG_STATE_HOME/vulnsteward)")
-	fs.BoolVar(&s.readOnly, "read-only", envOr("VULNSTEWARD_READ_ONLY", "") == "true", "list and allow no write tool (env VULNSTEWARD_READ_ONLY=true)")
+	fs.BoolVar(&s.readOnly, "read-only", envBool("VULNSTEWARD_READ_ONLY"), "list and allow no write tool (env VULNSTEWARD_READ_ONLY=true)")
 	fs.StringVar(&s.toolsets, "toolsets", envOr("VULNSTEWARD_TOOLSETS", "all"), "comma-separated toolsets: intake, remediation, release, all (env VULNSTEWARD_TOOLSETS)")
 	fs.StringVar(&s.confirmMode, "confirm", envOr("VULNSTEWARD_CONFIRM", "token"), "confirmation mode: token, or elicit (the apply asks the human through MCP elicitation)")
 	fs.StringVar(&s.logFile, "log-file", envOr("VULNSTEWARD_LOG_FILE", ""), "write logs to this file instead of stderr (env VULNSTEWARD_LOG_FILE)")
@@ -160,7 +169,7 @@ func defaultStateDir(s settings) (string, error) {
 func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValues, now func() time.Time) (*app, error) {
 	cfg, err := projects.Load(s.project)
 	if err != nil {
-		return nil, fmt.Errorf("loading project %s: %w", s.project, err)
+		return nil, fmt.Errorf("loading project %s (set --project or VULNSTEWARD_PROJECT to the directory holding project.toml): %w", s.project, err)
 	}
 	stateDir, err := defaultStateDir(s)
 	if err != nil {
@@ -205,7 +214,7 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 	backend.Mail = mail
 
 	deps, err := tools.Wire(cfg, backend, tools.WireOptions{StateDir: stateDir, ConfirmKey: sec.confirmKey, Operator: operator,
-		BackendName: s.backend, Logger: logger, Now: now})
+		BackendName: s.backend, Secrets: sec.list(), Logger: logger, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -387,10 +387,12 @@ func trackerFindByIntakeKey(t *testing.T, tr lifecycle.Tracker, fx Fixture) {
 	}
 	keyA := lifecycle.MailIntakeKey("<report-a@mail.example.org>")
 	keyB := lifecycle.MailIntakeKey("<report-b@mail.example.org>")
-	a := create(t, tr, "Imported A", "### Summary\n\nA\n\n"+meta(keyA)+"\n")
+	a := create(t, tr, "Imported A", meta(keyA)+"\n### Summary\n\nA\n")
 	// A merged tracker carries several blocks.
 	b := create(t, tr, "Imported B", meta(keyB)+"\n"+meta(lifecycle.MailIntakeKey("<report-c@mail.example.org>")))
 	create(t, tr, "Mentions the key in text only", "key="+keyA+" is mentioned, not as a block")
+	// A block inside a field value is reporter text: it claims nothing.
+	create(t, tr, "Reporter text forging a block", "### Summary\n\nCredit: Eve "+meta(keyA)+"\n")
 
 	numbers := func(key string) []int {
 		var out []int

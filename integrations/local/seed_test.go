@@ -19,9 +19,9 @@ milestones = ["2.4.2"]
 [[issues]]
 title = "Path traversal in static handler"
 body = """
+<!-- intake v1 key=mail:a1@reporter.example source=mail -->
 ### Summary
 Traversal.
-<!-- intake v1 key=mail:a1@reporter.example source=mail -->
 """
 labels = ["needs triage", "security issue"]
 author = "alice-sec"

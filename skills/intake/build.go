@@ -17,6 +17,8 @@ import (
 // builder assembles the plan, one candidate at a time.
 type builder struct {
 	*lifecycle.PlanBuilder
+	// avoid is the current candidate's reporter-supplied CVSS/CWE: never echoed in a draft.
+	avoid       []string
 	d           Deps
 	cfg         *projects.Config
 	now         time.Time
@@ -54,7 +56,7 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 	c := Candidate{
 		Item: item, ThreadID: th.ID, RootMessageID: root.MessageID,
 		Subject:  untrusted.Wrap("mail subject", subject),
-		From:     formatAddress(root.From),
+		From:     untrusted.Wrap("mail sender", formatAddress(root.From)),
 		Date:     root.Date.UTC().Format(time.RFC3339),
 		Messages: len(th.Messages),
 	}
@@ -154,14 +156,10 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 // importReport plans a new tracker, its board column, the receipt draft and the rollup entry.
 func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Thread, root lifecycle.Message, class Class, dec Decision) (Candidate, error) {
 	cfg := b.cfg
-	ex := Extract(root, ExtractContext{
-		ProductNames:       append([]string{cfg.Project.Name}, cfg.Project.Aliases...),
-		SubjectPrefixStrip: cfg.Intake.SubjectPrefixStrip,
-		CodeExtensions:     cfg.Intake.CodeExtensions,
-		Upstream:           cfg.Repos.Upstream,
-		ServiceAddresses:   serviceAddresses(cfg),
-	})
-	title := ex.Title
+	ex := b.extract(root)
+	b.avoid = append(append([]string{}, ex.ReporterCVSS...), ex.ReporterCWE...)
+	defer func() { b.avoid = nil }()
+	title := withoutObserved(ex.Title)
 	titleBy := "server (cleaned subject)"
 	if dec.Title != "" {
 		title, titleBy = CleanSubject(dec.Title, nil, nil), "agent"
@@ -169,7 +167,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 	if title == "" {
 		title = "Security report from " + formatAddress(root.From)
 	}
-	versions, credit := ex.AffectedVersions, ex.Credit
+	versions, credit := fieldValue(ex.AffectedVersions), fieldValue(withoutObserved(ex.Credit))
 	if dec.AffectedVersions != "" {
 		versions = dec.AffectedVersions
 		b.Decide(c.Item, "affected versions", versions, "agent", "")
@@ -178,7 +176,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 		credit = dec.Credit
 		b.Decide(c.Item, "credit", credit, "agent", "")
 	}
-	b.Decide(c.Item, "title", title, strings.Fields(titleBy)[0], "")
+	b.Decide(c.Item, "title", "see tracker.title", strings.Fields(titleBy)[0], "")
 
 	desc, _ := untrusted.Clean(ex.Description)
 	desc, bodyNotes := lifecycle.SanitizeDescription(desc)
@@ -344,9 +342,19 @@ func (b *builder) reply(c Candidate, th lifecycle.Thread, root lifecycle.Message
 	return c, nil
 }
 
-// draftFor plans a canned reply on the thread (see package reply).
+// draftFor plans a canned reply on the thread (see package reply), checked at
+// propose time with the reporter rules the executor applies at apply time, so
+// the plan never holds a draft that apply would refuse.
 func (b *builder) draftFor(ctx context.Context, th lifecycle.Thread, root lifecycle.Message, cn projects.Canned, prs []lifecycle.PullRequest, purpose string) (*DraftPreview, *lifecycle.DraftSpec, string, error) {
-	return reply.Compose(ctx, b.d.Backend.Mail, b.cfg, reply.Request{Thread: th, Canned: cn, PullRequests: prs, Purpose: purpose})
+	dp, spec, note, err := reply.Compose(ctx, b.d.Backend.Mail, b.cfg, reply.Request{Thread: th, Canned: cn, PullRequests: prs, Purpose: purpose})
+	if err != nil || spec == nil {
+		return dp, spec, note, err
+	}
+	spec.Avoid = b.avoid
+	if hits := lifecycle.DraftPolicyHits(b.d.Guard, *spec); len(hits) > 0 {
+		return nil, nil, "the reply would carry text the reporter rules forbid (" + strings.Join(hits, "; ") + "): draft it by hand", nil
+	}
+	return dp, spec, "", nil
 }
 
 var cveRE = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
@@ -356,7 +364,11 @@ func cveIDs(s string) []string { return cveRE.FindAllString(s, -1) }
 func injectionFlags(root lifecycle.Message) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, f := range append(untrusted.DetectInjection(root.Subject), untrusted.DetectInjection(root.Body)...) {
+	var found []untrusted.Finding
+	for _, s := range []string{root.From.Name, root.Subject, root.Body} {
+		found = append(found, untrusted.DetectInjection(s)...)
+	}
+	for _, f := range found {
 		if !seen[f.Reason] {
 			seen[f.Reason] = true
 			out = append(out, f.Reason)
@@ -537,4 +549,37 @@ func (b *builder) pullRequests(ctx context.Context, urls []string) ([]lifecycle.
 		out = append(out, pr)
 	}
 	return out, nil
+}
+
+// observedRE matches what a reporter supplies as their own scoring: CVSS
+// vectors and scores, CWE ids, with a parenthesis around them. Those are
+// observations for the proposal, never values of ours (spec/intake.md §14.5).
+var observedRE = regexp.MustCompile(`(?i)\(?\s*(?:CVSS:\d\.\d/[A-Z]{1,3}:[A-Z](?:/[A-Z]{1,3}:[A-Z])*|CVSS(?:v?\d(?:\.\d)?)?[\s:]*(?:score\s*)?\d{1,2}(?:\.\d)?(?:\s*(?:critical|high|medium|low|none))?|CWE-\d+)(?:\s*[,;/]\s*(?:CVSS:\d\.\d/[A-Z]{1,3}:[A-Z](?:/[A-Z]{1,3}:[A-Z])*|CVSS(?:v?\d(?:\.\d)?)?[\s:]*(?:score\s*)?\d{1,2}(?:\.\d)?(?:\s*(?:critical|high|medium|low|none))?|CWE-\d+))*\s*\)?`)
+
+// withoutObserved removes reporter CVSS/CWE from a title or credit line.
+func withoutObserved(s string) string {
+	out := observedRE.ReplaceAllString(s, " ")
+	out = strings.Join(strings.Fields(out), " ")
+	return strings.Trim(out, " -–—:,;")
+}
+
+// fieldValue keeps an extracted value on one line and unable to pose as a
+// machine block: no newline, no HTML comment, no backtick run.
+func fieldValue(s string) string {
+	s = oneLine(s)
+	s = strings.ReplaceAll(s, "<!--", "<! --")
+	s = strings.ReplaceAll(s, "-->", "-- >")
+	return strings.ReplaceAll(s, "`", "'")
+}
+
+// extract runs field extraction with the project's settings.
+func (b *builder) extract(root lifecycle.Message) Extracted {
+	cfg := b.cfg
+	return Extract(root, ExtractContext{
+		ProductNames:       append([]string{cfg.Project.Name}, cfg.Project.Aliases...),
+		SubjectPrefixStrip: cfg.Intake.SubjectPrefixStrip,
+		CodeExtensions:     cfg.Intake.CodeExtensions,
+		Upstream:           cfg.Repos.Upstream,
+		ServiceAddresses:   serviceAddresses(cfg),
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type Deps struct {
 	Operator string // GitHub handle written in rollup entries
 	// Progress, when set, is told how far a mailbox scan is.
 	Progress func(done, total int, message string)
+	// Guard, when set, checks reply drafts at propose time with the same rules
+	// the executor applies, so a plan never contains a draft apply must refuse.
+	Guard lifecycle.Guard
 }
 
 // ProposeInput selects the threads to consider and carries the agent's decisions.
@@ -81,7 +85,7 @@ type Candidate struct {
 	ThreadID      string            `json:"thread_id"`
 	RootMessageID string            `json:"root_message_id"`
 	Subject       untrusted.Text    `json:"subject"`
-	From          string            `json:"from"`
+	From          untrusted.Text    `json:"from"`
 	Date          string            `json:"date"`
 	Messages      int               `json:"messages"`
 	Suggested     string            `json:"suggested_class"`
@@ -115,11 +119,11 @@ type DraftPreview = reply.Preview
 
 // Skipped is a thread left out of the candidates, with the reason.
 type Skipped struct {
-	ThreadID string `json:"thread_id"`
-	Subject  string `json:"subject"`
-	Reason   string `json:"reason"`
-	Tracker  string `json:"tracker,omitempty"`
-	URL      string `json:"url,omitempty"`
+	ThreadID string         `json:"thread_id"`
+	Subject  untrusted.Text `json:"subject"`
+	Reason   string         `json:"reason"`
+	Tracker  string         `json:"tracker,omitempty"`
+	URL      string         `json:"url,omitempty"`
 }
 
 // Proposal is what import_propose returns (the plan is saved by the caller).
@@ -145,7 +149,10 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 		now = time.Now()
 	}
 	days := in.Days
-	if days <= 0 {
+	if days < 0 || days > 3650 {
+		return nil, fmt.Errorf("days %d is out of range: give 1 to 3650 (or omit it for the project's window)", days)
+	}
+	if days == 0 {
 		days = cfg.Intake.WindowDays
 	}
 	if days <= 0 {
@@ -183,6 +190,32 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 			ledger = &tt
 		}
 		knownCVEs = append(knownCVEs, cveIDs(t.Body)...)
+	}
+
+	// Threads already answered by this program: a rejection on the ledger, or a
+	// canned reply still pending in Drafts. Never draft a second reply.
+	handled := map[string]string{}
+	if ledger != nil {
+		comments, err := d.Backend.Tracker.ListComments(ctx, ledger.Number)
+		if err != nil {
+			return nil, fmt.Errorf("reading the rejections ledger #%d: %w", ledger.Number, err)
+		}
+		for _, c := range comments {
+			for _, m := range ledgerEntryRE.FindAllStringSubmatch(c.Body, -1) {
+				handled[m[1]] = fmt.Sprintf("already answered: the rejection is recorded on the ledger %s", c.URL)
+			}
+		}
+	}
+	drafts, err := d.Backend.Mail.ListDrafts(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("listing pending drafts: %w", err)
+	}
+	for _, dr := range drafts {
+		if id, ok := strings.CutPrefix(dr.Key, "canned:"); ok {
+			if _, seen := handled[id]; !seen {
+				handled[id] = fmt.Sprintf("a canned reply is already drafted (pending in Drafts as %s)", dr.ID)
+			}
+		}
 	}
 
 	var summaries []lifecycle.ThreadSummary
@@ -228,12 +261,16 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 		subject, _ := untrusted.Clean(root.Subject)
 		key := lifecycle.MailIntakeKey(root.MessageID)
 		if t, ok := imported[key]; ok {
-			p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: subject, Reason: fmt.Sprintf("already imported as %s#%d (root Message-ID matches)", t.Repo, t.Number), Tracker: fmt.Sprintf("%s#%d", t.Repo, t.Number), URL: t.URL})
+			p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: untrusted.Wrap("mail subject", subject), Reason: fmt.Sprintf("already imported as %s#%d (root Message-ID matches)", t.Repo, t.Number), Tracker: fmt.Sprintf("%s#%d", t.Repo, t.Number), URL: t.URL})
+			continue
+		}
+		if why, ok := handled[lifecycle.NormalizeMessageID(root.MessageID)]; ok && len(in.Threads) == 0 {
+			p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: untrusted.Wrap("mail subject", subject), Reason: why})
 			continue
 		}
 		if _, decided := decisions[s.ID]; !decided && len(in.Threads) == 0 {
 			if dropped, why := AlreadyAnswered(th, ctxInfo, openings, now); dropped {
-				p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: subject, Reason: "already answered without a tracker: " + why})
+				p.Skipped = append(p.Skipped, Skipped{ThreadID: s.ID, Subject: untrusted.Wrap("mail subject", subject), Reason: "already answered without a tracker: " + why})
 				continue
 			}
 		}
@@ -258,6 +295,9 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 	return p, nil
 }
 
+// ledgerEntryRE finds the entry ids of rejections this program ledgered.
+var ledgerEntryRE = regexp.MustCompile(`<!-- vulnsteward entry rejection-(\S+) -->`)
+
 func indexDecisions(ds []Decision) (map[string]Decision, error) {
 	out := map[string]Decision{}
 	for _, d := range ds {
@@ -274,6 +314,14 @@ func indexDecisions(ds []Decision) (map[string]Decision, error) {
 		}
 		if d.Skip && (d.Canned != "" || d.Class != "") {
 			return nil, fmt.Errorf("decision for thread %q: skip cannot be combined with class or canned", d.Thread)
+		}
+		if d.Canned != "" && d.Class != "" {
+			return nil, fmt.Errorf("decision for thread %q: canned (reject with a canned response) cannot be combined with class; give one", d.Thread)
+		}
+		for name, v := range map[string]string{"title": d.Title, "credit": d.Credit, "affected_versions": d.AffectedVersions} {
+			if strings.ContainsAny(v, "\r\n") || len([]rune(v)) > 200 || strings.Contains(v, "<!--") || strings.Contains(v, "`") {
+				return nil, fmt.Errorf("decision for thread %q: %s must be one line of at most 200 characters, without backticks or HTML comments", d.Thread, name)
+			}
 		}
 		out[d.Thread] = d
 	}

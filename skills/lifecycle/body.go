@@ -173,6 +173,11 @@ func isAttachmentEnd(line, cve string) bool {
 	return strings.TrimRightFunc(line, unicode.IsSpace) == AttachmentEndMarker(cve)
 }
 
+// Preamble returns the text before the first field heading: the only place
+// machine blocks written by this program (the intake key) are trusted, because
+// reporter text never lands there.
+func (b *Body) Preamble() string { return b.preamble.text }
+
 // String returns the body text.
 func (b *Body) String() string {
 	var sb strings.Builder

@@ -142,7 +142,7 @@ func (e *Executor) Apply(ctx context.Context, tool, token string, only []string)
 	// been written (a lost API response): its version cannot be trusted, and the
 	// actions' own idempotent checks decide instead.
 	for _, a := range plan.Actions {
-		if en, ok := j.Actions[a.ID]; ok && (en.InFlight || en.Status == StatusFailed) {
+		if en, ok := j.Actions[a.ID]; ok && (en.InFlight || en.MaybeWritten) {
 			if t, err := run.resolveTarget(a); err == nil {
 				run.uncertain[t] = true
 			}
@@ -242,7 +242,7 @@ func (run *applyRun) one(ctx context.Context, a Action) ActionResult {
 	}
 	target, err := run.resolveTarget(a)
 	if err != nil {
-		return run.finish(ctx, a, r, "", StatusFailed, err.Error(), Output{}, "")
+		return run.finish(ctx, a, r, "", StatusFailed, err.Error(), Output{}, "", false)
 	}
 	if why, ok := run.stopped[target]; ok {
 		r.Status, r.Detail = StatusSkipped, why
@@ -251,22 +251,23 @@ func (run *applyRun) one(ctx context.Context, a Action) ActionResult {
 	// Policy for the audience, on the text exactly as it will be written.
 	if hits := run.policy(a); len(hits) > 0 {
 		run.stopped[target] = fmt.Sprintf("an earlier action on %s was refused by policy", target)
-		return run.finish(ctx, a, r, target, StatusRefused, "policy refused text for "+string(a.Audience)+": "+strings.Join(hits, "; "), Output{}, "")
+		return run.finish(ctx, a, r, target, StatusRefused, "policy refused text for "+string(a.Audience)+": "+strings.Join(hits, "; "), Output{}, "", false)
 	}
 	if err := run.checkStale(ctx, a, target); err != nil {
 		run.stopped[target] = fmt.Sprintf("target %s is stale", target)
-		return run.finish(ctx, a, r, target, StatusStale, err.Error(), Output{}, "")
+		return run.finish(ctx, a, r, target, StatusStale, err.Error(), Output{}, "", false)
 	}
 	// Mark in flight before writing: a crash after the write but before the
 	// outcome is journaled must not make our own write look like someone else's.
 	if err := run.e.Store.Record(run.j, a.ID, JournalEntry{Status: StatusFailed, InFlight: true, At: run.now()}, "", "", false); err != nil {
-		return run.finish(ctx, a, r, target, StatusFailed, err.Error(), Output{}, "")
+		return run.finish(ctx, a, r, target, StatusFailed, err.Error(), Output{}, "", false)
 	}
 	run.uncertain[target] = true
 	status, detail, out, err := run.execute(ctx, a)
 	if err != nil {
 		run.stopped[target] = fmt.Sprintf("an earlier action on %s failed", target)
-		return run.finish(ctx, a, r, target, StatusFailed, err.Error()+"; run the same apply again to resume", Output{}, "")
+		var we *writeError
+		return run.finish(ctx, a, r, target, StatusFailed, err.Error()+"; run the same apply again to resume", Output{}, "", errors.As(err, &we))
 	}
 	delete(run.uncertain, target)
 	// Journal the target's version after our write, so our own writes (and a
@@ -283,17 +284,17 @@ func (run *applyRun) one(ctx context.Context, a Action) ActionResult {
 			}
 		}
 	}
-	return run.finish(ctx, a, r, versionKey, status, detail, out, version)
+	return run.finish(ctx, a, r, versionKey, status, detail, out, version, false)
 }
 
-func (run *applyRun) finish(ctx context.Context, a Action, r ActionResult, target string, st Status, detail string, out Output, version string) ActionResult {
+func (run *applyRun) finish(ctx context.Context, a Action, r ActionResult, target string, st Status, detail string, out Output, version string, maybe bool) ActionResult {
 	r.Status, r.Detail = st, detail
 	fillOutput(&r, out)
 	// Stale and refused outcomes are not journaled over an earlier in-flight or
 	// failed mark: that mark keeps the target uncertain for the next retry.
 	prev, had := run.j.Actions[a.ID]
-	if st == StatusDone || st == StatusAlreadyDone || st == StatusFailed || !had || !(prev.InFlight || prev.Status == StatusFailed) {
-		if err := run.e.Store.Record(run.j, a.ID, JournalEntry{Status: st, Detail: detail, Output: out, At: run.now()}, target, version, true); err != nil && run.e.Logger != nil {
+	if st == StatusDone || st == StatusAlreadyDone || st == StatusFailed || !had || !(prev.InFlight || prev.MaybeWritten) {
+		if err := run.e.Store.Record(run.j, a.ID, JournalEntry{Status: st, Detail: detail, Output: out, At: run.now(), MaybeWritten: maybe}, target, version, true); err != nil && run.e.Logger != nil {
 			run.e.Logger.Error("saving journal", "plan", run.plan.ID, "err", err)
 		}
 	}
@@ -342,9 +343,12 @@ func (run *applyRun) resolveTarget(a Action) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	repo := a.Target.Repo
-	if repo == "" {
-		repo = run.e.Backend.Tracker.Repo()
+	repo := run.e.Backend.Tracker.Repo()
+	if a.Target.Repo != "" && a.Target.Repo != repo {
+		return "", fmt.Errorf("action %s targets %s, but the executor writes issues only in the tracker %s", a.ID, a.Target.Repo, repo)
+	}
+	if a.Audience != AudienceTracker && a.Audience != AudienceTeam {
+		return "", fmt.Errorf("action %s writes to the private tracker but declares audience %s", a.ID, a.Audience)
 	}
 	return fmt.Sprintf("%s#%d", repo, n), nil
 }
@@ -407,12 +411,34 @@ func (run *applyRun) checkStale(ctx context.Context, a Action, target string) er
 
 // policy runs the audience's policy on every text the action writes.
 func (run *applyRun) policy(a Action) []string {
+	if a.Draft != nil && a.Audience == AudienceReporter {
+		d := *a.Draft
+		d.Request.Body = expandOutputs(d.Request.Body, run.j)
+		return DraftPolicyHits(run.e.Guard, d)
+	}
 	if run.e.Guard == nil {
 		return nil
 	}
 	var hits []string
 	for _, t := range actionTexts(a, run.j) {
 		hits = append(hits, run.e.Guard.Check(a.Audience, t)...)
+	}
+	return hits
+}
+
+// DraftPolicyHits checks a reply draft with the reporter rules and its Avoid
+// list. Propose calls it too, so a plan never holds a draft apply must refuse.
+func DraftPolicyHits(g Guard, d DraftSpec) []string {
+	var hits []string
+	if g != nil {
+		hits = append(hits, g.Check(AudienceReporter, d.Request.Subject)...)
+		hits = append(hits, g.Check(AudienceReporter, d.Request.Body)...)
+	}
+	body := strings.ToLower(d.Request.Body)
+	for _, av := range d.Avoid {
+		if av = strings.TrimSpace(av); av != "" && strings.Contains(body, strings.ToLower(av)) {
+			hits = append(hits, fmt.Sprintf("echoes the reporter's own %q", av))
+		}
 	}
 	return hits
 }
@@ -479,7 +505,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 		}
 		is, err := t.CreateIssue(ctx, NewIssue{Title: a.Issue.Title, Body: a.Issue.Body, Labels: a.Issue.Labels})
 		if err != nil {
-			return "", "", Output{}, fmt.Errorf("creating the tracker: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("creating the tracker: %w", err))
 		}
 		return StatusDone, "created", Output{Number: is.Number, URL: is.URL}, nil
 
@@ -504,7 +530,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "labels already as planned", Output{Number: n, URL: is.URL}, nil
 		}
 		if _, err := t.EditLabels(ctx, n, add, rm); err != nil {
-			return "", "", Output{}, fmt.Errorf("editing labels: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("editing labels: %w", err))
 		}
 		return StatusDone, "labels edited", Output{Number: n, URL: is.URL}, nil
 
@@ -523,7 +549,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "field already has the value", Output{Number: n, URL: is.URL}, nil
 		}
 		if _, err := t.SetBody(ctx, n, b.String()); err != nil {
-			return "", "", Output{}, fmt.Errorf("writing the body: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("writing the body: %w", err))
 		}
 		return StatusDone, "field set", Output{Number: n, URL: is.URL}, nil
 
@@ -544,7 +570,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			}
 			c, err := t.CreateComment(ctx, n, NewRollupBody(marker, entry))
 			if err != nil {
-				return "", "", Output{}, fmt.Errorf("creating the rollup comment: %w", err)
+				return "", "", Output{}, wrote(fmt.Errorf("creating the rollup comment: %w", err))
 			}
 			return StatusDone, "rollup comment created", Output{Number: n, CommentID: c.ID, URL: c.URL}, nil
 		case 1:
@@ -554,7 +580,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			}
 			u, err := t.UpdateComment(ctx, n, c.ID, AppendRollupEntry(c.Body, entry))
 			if err != nil {
-				return "", "", Output{}, fmt.Errorf("appending to the rollup comment: %w", err)
+				return "", "", Output{}, wrote(fmt.Errorf("appending to the rollup comment: %w", err))
 			}
 			return StatusDone, "entry appended", Output{Number: n, CommentID: u.ID, URL: u.URL}, nil
 		default:
@@ -578,20 +604,20 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 				}
 				continue
 			}
-			if a.Comment.Marker != "" && CommentHasMarker(c.Body, a.Comment.Marker) {
+			if (a.Comment.Marker != "" && CommentHasMarker(c.Body, a.Comment.Marker)) || (a.Comment.Tag != "" && CommentHasTag(c.Body, a.Comment.Tag)) {
 				if c.Body == body {
 					return StatusAlreadyDone, "comment already up to date", Output{Number: n, CommentID: c.ID, URL: c.URL}, nil
 				}
 				u, err := t.UpdateComment(ctx, n, c.ID, body)
 				if err != nil {
-					return "", "", Output{}, fmt.Errorf("updating the comment: %w", err)
+					return "", "", Output{}, wrote(fmt.Errorf("updating the comment: %w", err))
 				}
 				return StatusDone, "comment updated", Output{Number: n, CommentID: u.ID, URL: u.URL}, nil
 			}
 		}
 		c, err := t.CreateComment(ctx, n, body)
 		if err != nil {
-			return "", "", Output{}, fmt.Errorf("creating the comment: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("creating the comment: %w", err))
 		}
 		return StatusDone, "comment created", Output{Number: n, CommentID: c.ID, URL: c.URL}, nil
 
@@ -605,7 +631,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "already closed", Output{Number: n, URL: is.URL}, nil
 		}
 		if _, err := t.CloseIssue(ctx, n, a.Close.Reason); err != nil {
-			return "", "", Output{}, fmt.Errorf("closing: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("closing: %w", err))
 		}
 		return StatusDone, "closed as " + a.Close.Reason, Output{Number: n, URL: is.URL}, nil
 
@@ -619,7 +645,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "already in " + a.Column, Output{Number: n}, nil
 		}
 		if err := t.MoveToColumn(ctx, n, a.Column); err != nil {
-			return "", "", Output{}, fmt.Errorf("moving to %s: %w", a.Column, err)
+			return "", "", Output{}, wrote(fmt.Errorf("moving to %s: %w", a.Column, err))
 		}
 		return StatusDone, "moved to " + a.Column, Output{Number: n}, nil
 
@@ -644,7 +670,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "not on the board or already archived", Output{Number: n}, nil
 		}
 		if err := t.ArchiveBoardItem(ctx, n); err != nil {
-			return "", "", Output{}, fmt.Errorf("archiving the board item: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("archiving the board item: %w", err))
 		}
 		return StatusDone, "archived", Output{Number: n}, nil
 
@@ -666,7 +692,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 		}
 		d, err := m.CreateDraft(ctx, req)
 		if err != nil {
-			return "", "", Output{}, fmt.Errorf("creating the draft: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("creating the draft: %w", err))
 		}
 		return StatusDone, "draft created (not sent)", Output{DraftID: d.ID}, nil
 
@@ -677,7 +703,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 		ev := AuditEvent{Time: run.now(), Tool: run.plan.Tool, PlanID: run.plan.ID, ActionID: a.ID, Kind: a.Audit.Event,
 			Target: "audit", Audience: string(a.Audience), Status: "recorded", Summary: a.Summary, Operator: run.plan.Operator}
 		if err := run.e.Audit.Record(ctx, ev); err != nil {
-			return "", "", Output{}, fmt.Errorf("writing the audit record: %w", err)
+			return "", "", Output{}, wrote(fmt.Errorf("writing the audit record: %w", err))
 		}
 		return StatusDone, "recorded", Output{}, nil
 	}
@@ -685,3 +711,17 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 }
 
 func entryMarker(id string) string { return "<!-- vulnsteward entry " + id + " -->" }
+
+// writeError marks an error returned by a write call: the write may have
+// happened (a lost answer), so the target's version cannot be trusted on retry.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+func wrote(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &writeError{err: err}
+}

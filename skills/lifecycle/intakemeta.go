@@ -53,10 +53,13 @@ func metaValue(s string) string {
 	return s
 }
 
-// ParseIntakeMetas returns every intake block in a body (a merged tracker carries several).
+// ParseIntakeMetas returns every intake block in the body's preamble (a merged
+// tracker carries several). Blocks anywhere else are ignored: field values hold
+// reporter text, and a reporter must never be able to claim another thread's
+// intake key (which would hide that report as "already imported").
 func ParseIntakeMetas(body string) []IntakeMeta {
 	var out []IntakeMeta
-	for _, m := range intakeMetaRE.FindAllStringSubmatch(body, -1) {
+	for _, m := range intakeMetaRE.FindAllStringSubmatch(ParseBody(body).Preamble(), -1) {
 		var meta IntakeMeta
 		for _, kv := range strings.Fields(m[1]) {
 			k, v, ok := strings.Cut(kv, "=")

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -34,6 +35,12 @@ const (
 	// TriageProposalHeadline starts a triage-proposal comment (spec/intake.md §9.7);
 	// TriageProposalDisposition reads its class.
 	TriageProposalHeadline = "**Triage proposal**"
+	// MarkerTriageProposalPrefix starts the hidden marker line vulnsteward
+	// writes as the LAST line of its triage-proposal comment (TriageProposalMeta).
+	// The comment itself starts with TriageProposalHeadline, as the reference
+	// workflow's readers expect, so the marker cannot be the first line; the
+	// executor finds the comment by CommentSpec.Tag instead.
+	MarkerTriageProposalPrefix = "<!-- triage-proposal v1"
 )
 
 // RejectionBackfillMarker is the marker of the historical backfill comment.
@@ -71,10 +78,16 @@ var triageDispositionRE = regexp.MustCompile(`\*\*Proposed disposition: ([^*\n]+
 
 // TriageProposalDisposition reads the class of a triage-proposal comment: one
 // that starts with "**Triage proposal**" and carries
-// "**Proposed disposition: <CLASS>.**". ok is false for any other comment.
+// "**Proposed disposition: <CLASS>.**". When the comment carries vulnsteward's
+// hidden triage-proposal marker, the class is the marker's (exact, and the
+// newest one after a re-triage kept earlier proposals in the comment).
+// ok is false for any other comment.
 func TriageProposalDisposition(body string) (class string, ok bool) {
 	if !strings.HasPrefix(strings.TrimLeftFunc(body, unicode.IsSpace), TriageProposalHeadline) {
 		return "", false
+	}
+	if meta, ok := ParseTriageProposalMarker(body); ok && meta.Class != "" {
+		return meta.Class, true
 	}
 	m := triageDispositionRE.FindStringSubmatch(body)
 	if m == nil {
@@ -173,4 +186,74 @@ func LedgerEntry(date, reporter, canned, thread, summary string) string {
 		"canned: " + one(canned) + "\n" +
 		"thread: " + one(thread) + "\n" +
 		"summary: " + one(summary)
+}
+
+// TriageProposalMeta is the hidden marker line of a vulnsteward triage proposal
+// (spec/intake.md §18 item 13):
+//
+//	<!-- triage-proposal v1 class=INVALID at=2026-11-24T09:00:00Z by=mara-lindqvist -->
+//
+// Class is the newest proposed disposition, At the time its section was
+// proposed (comments created after it are new to a re-triage), By the operator
+// who proposed it.
+type TriageProposalMeta struct {
+	Class string
+	At    time.Time
+	By    string
+}
+
+// Marker renders the marker line.
+func (m TriageProposalMeta) Marker() string {
+	var b strings.Builder
+	b.WriteString(MarkerTriageProposalPrefix)
+	b.WriteString(" class=" + metaValue(m.Class))
+	if !m.At.IsZero() {
+		b.WriteString(" at=" + m.At.UTC().Format(time.RFC3339))
+	}
+	if m.By != "" {
+		b.WriteString(" by=" + metaValue(strings.TrimPrefix(m.By, "@")))
+	}
+	b.WriteString(" -->")
+	return b.String()
+}
+
+var triageMarkerRE = regexp.MustCompile(`(?m)^[ \t]*<!-- triage-proposal v1 ([^\n]*?) ?-->[ \t\r]*$`)
+
+// ParseTriageProposalMarker reads the last triage-proposal marker line of a comment.
+func ParseTriageProposalMarker(body string) (TriageProposalMeta, bool) {
+	all := triageMarkerRE.FindAllStringSubmatch(body, -1)
+	if len(all) == 0 {
+		return TriageProposalMeta{}, false
+	}
+	var m TriageProposalMeta
+	for _, kv := range strings.Fields(all[len(all)-1][1]) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "class":
+			m.Class = v
+		case "at":
+			if t, err := time.Parse(time.RFC3339, v); err == nil {
+				m.At = t
+			}
+		case "by":
+			m.By = v
+		}
+	}
+	return m, true
+}
+
+// CommentHasTag reports whether a line of the comment starts with tag (leading
+// blanks tolerated). It finds comments whose hidden marker cannot be the first
+// line (CommentSpec.Tag).
+func CommentHasTag(body, tag string) bool {
+	tag = strings.TrimSpace(tag)
+	if tag == "" {
+		return false
+	}
+	for _, l := range strings.Split(lf(body), "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, " \t"), tag) {
+			return true
+		}
+	}
+	return false
 }

@@ -108,7 +108,12 @@ type FieldSpec struct {
 type CommentSpec struct {
 	Marker  string `json:"marker,omitempty"`
 	EntryID string `json:"entry_id,omitempty"`
-	Body    string `json:"body"`
+	// Tag finds a standalone comment by a line starting with Tag anywhere in it
+	// (CommentHasTag), for comments that must start with visible text and
+	// carry their hidden marker at the end; the comment is created once and
+	// updated in place, like a Marker comment.
+	Tag  string `json:"tag,omitempty"`
+	Body string `json:"body"`
 	// Entry is the rollup entry (for ActRollupEntry).
 	Entry *RollupEntry `json:"entry,omitempty"`
 }
@@ -121,6 +126,9 @@ type CloseSpec struct {
 // DraftSpec is a reply draft on a mail thread.
 type DraftSpec struct {
 	Request DraftRequest `json:"request"`
+	// Avoid lists what the draft must never contain (the reporter's own CVSS
+	// vector or CWE: never echoed back as ours); the executor refuses a hit.
+	Avoid []string `json:"avoid,omitempty"`
 	// Degraded explains why the draft is not attached to the thread, if it is not.
 	Degraded string `json:"degraded,omitempty"`
 }

@@ -53,10 +53,16 @@ func (b *PlanBuilder) Note(format string, args ...any) {
 }
 
 // Audit adds the closing audit record (when the plan has anything to apply).
+// It depends on every other action, so it is written only once the whole plan
+// is applied (each action's own outcome is in the audit log regardless).
 func (b *PlanBuilder) Audit(event string, fields map[string]string) {
 	if len(b.Plan.Actions) == 0 {
 		return
 	}
-	b.Add(Action{Kind: ActAuditRecord, Audience: AudienceTeam, Summary: fmt.Sprintf("audit: %s plan %s applied", event, b.Plan.ID),
-		Audit: &AuditSpec{Event: event, Fields: fields}})
+	deps := make([]string, len(b.Plan.Actions))
+	for i, a := range b.Plan.Actions {
+		deps[i] = a.ID
+	}
+	b.Add(Action{Kind: ActAuditRecord, Audience: AudienceTeam, Summary: fmt.Sprintf("audit: %s plan %s fully applied", event, b.Plan.ID),
+		DependsOn: deps, Audit: &AuditSpec{Event: event, Fields: fields}})
 }

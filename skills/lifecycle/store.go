@@ -39,6 +39,9 @@ type JournalEntry struct {
 	Output   Output    `json:"output,omitzero"`
 	At       time.Time `json:"at"`
 	InFlight bool      `json:"in_flight,omitempty"`
+	// MaybeWritten marks a failure of the write call itself (not of a read
+	// before it): the write may have taken effect with its answer lost.
+	MaybeWritten bool `json:"maybe_written,omitempty"`
 }
 
 // Journal is the executor's durable memory of one plan's applies.
