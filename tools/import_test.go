@@ -383,10 +383,8 @@ func TestDraftsAreFilesNeverSent(t *testing.T) {
 
 func TestCrossThreadFollowupLinksTheExistingTracker(t *testing.T) {
 	e := newEnv(t, Options{})
-	raw := "From: Jane D <jane.personal@mail.example>\r\nTo: security@example-server.example\r\nSubject: Follow-up on CVE-2026-41001\r\n" +
-		"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <followup-1@mail.example>\r\nContent-Type: text/plain\r\n\r\n" +
-		"Hello, writing from my personal address about CVE-2026-41001 which I reported earlier. Is there an update on the fix?\r\n"
-	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "followup.eml"), []byte(raw), 0o600); err != nil {
+	raw := readFixture(t, "cross-thread-followup.eml")
+	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "followup.eml"), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var p ImportProposeOut
@@ -417,11 +415,8 @@ func TestCrossThreadFollowupLinksTheExistingTracker(t *testing.T) {
 
 func TestFixAlreadyPublicIsSuggestedFromALinkedOlderPR(t *testing.T) {
 	e := newEnv(t, Options{})
-	raw := "From: Lee Park <lee@research.example>\r\nTo: security@example-server.example\r\nSubject: Login brute force possible\r\n" +
-		"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <bruteforce-1@research.example>\r\nContent-Type: text/plain\r\n\r\n" +
-		"Hello,\r\n\r\nThe login endpoint has no rate limit, so passwords can be brute forced.\r\n\r\nSteps to reproduce:\r\n1. POST /api/v1/login 10000 times.\r\n\r\n" +
-		"Impact: account takeover. I noticed https://github.com/example-org/example-server/pull/99 may be related.\r\n"
-	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "bruteforce.eml"), []byte(raw), 0o600); err != nil {
+	raw := readFixture(t, "fix-already-public.eml")
+	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "bruteforce.eml"), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var p ImportProposeOut
@@ -439,4 +434,14 @@ func TestFixAlreadyPublicIsSuggestedFromALinkedOlderPR(t *testing.T) {
 	if c.Tracker != nil {
 		t.Error("fix-already-public planned a tracker")
 	}
+}
+
+// readFixture reads a shared mail fixture from testdata/mail.
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "mail", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
