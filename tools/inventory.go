@@ -5,6 +5,8 @@ func Inventory(d *Deps, o Options) []ServerTool {
 	return []ServerTool{
 		importPropose(d),
 		importApply(d, o),
+		invalidatePropose(d),
+		invalidateApply(d, o),
 		trackerList(d),
 		trackerGet(d),
 		guardCheck(d),
