@@ -649,6 +649,28 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 		}
 		return StatusDone, "moved to " + a.Column, Output{Number: n}, nil
 
+	case ActAddIntakeKey:
+		n, _ := run.number(a.Target)
+		if a.Intake == nil {
+			return "", "", Output{}, fmt.Errorf("action %s: intake block missing", a.ID)
+		}
+		is, err := t.GetIssue(ctx, n)
+		if err != nil {
+			return "", "", Output{}, err
+		}
+		b := ParseBody(is.Body)
+		changed, err := b.AddIntakeMeta(*a.Intake)
+		if err != nil {
+			return "", "", Output{}, err
+		}
+		if !changed {
+			return StatusAlreadyDone, "the body already carries the intake key", Output{Number: n, URL: is.URL}, nil
+		}
+		if _, err := t.SetBody(ctx, n, b.String()); err != nil {
+			return "", "", Output{}, wrote(fmt.Errorf("writing the body: %w", err))
+		}
+		return StatusDone, "intake key added", Output{Number: n, URL: is.URL}, nil
+
 	case ActSetMilestone:
 		n, _ := run.number(a.Target)
 		is, err := t.GetIssue(ctx, n)

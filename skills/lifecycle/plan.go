@@ -35,6 +35,7 @@ const (
 	ActMoveBoard     ActionKind = "move_board_column"
 	ActArchiveBoard  ActionKind = "archive_board_item"
 	ActSetMilestone  ActionKind = "set_milestone"
+	ActAddIntakeKey  ActionKind = "add_intake_key"
 	ActCreateDraft   ActionKind = "create_draft"
 	ActAuditRecord   ActionKind = "audit_record"
 )
@@ -80,6 +81,9 @@ type Action struct {
 
 	// Milestone is the tracker milestone title an ActSetMilestone sets.
 	Milestone string `json:"milestone,omitempty"`
+	// Intake is the intake block an ActAddIntakeKey writes into the body's
+	// preamble (a merge carries the dropped tracker's key to the kept one).
+	Intake *IntakeMeta `json:"intake,omitempty"`
 }
 
 // IssueSpec is a tracker to create. IntakeKey makes creation idempotent.
