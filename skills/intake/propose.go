@@ -33,7 +33,8 @@ type Deps struct {
 
 // ProposeInput selects the threads to consider and carries the agent's decisions.
 type ProposeInput struct {
-	Source string // "mail" (the only source so far)
+	// Source is mail (default), pr, markdown or scan.
+	Source string
 	// Days is the listing window; 0 means the project's intake window (14 days).
 	Days int
 	// Since, when set, overrides Days.
@@ -43,6 +44,20 @@ type ProposeInput struct {
 	// Decisions are the agent's judgements per candidate, by thread id.
 	Decisions []Decision
 	Now       time.Time
+
+	// PullRequests are the upstream PRs to import (source pr): numbers,
+	// owner/repo#N or PR URLs.
+	PullRequests []string
+	// Content is the findings file (markdown) or the scanner output (scan);
+	// FileName is its base name (never a path: nothing is read from disk).
+	Content  string
+	FileName string
+	// Format is the scanner output format (scan): sarif or asvs; "" detects it.
+	Format string
+	// Select are the scan finding ids confirmed as import-as-tracker.
+	Select []string
+	// Items are the agent's decisions per PR or finding (pr, markdown, scan).
+	Items []ItemDecision
 }
 
 // Decision is the agent's judgement on one candidate thread. The server
@@ -99,7 +114,9 @@ type Candidate struct {
 	Draft         *DraftPreview     `json:"draft,omitempty"`
 	Observed      map[string]string `json:"observed,omitempty"`
 	Injection     []string          `json:"injection_flags,omitempty"`
-	Actions       []string          `json:"actions,omitempty"`
+	// Relay is the forwarder that relayed the report, when one matched.
+	Relay   *Relay   `json:"relay,omitempty"`
+	Actions []string `json:"actions,omitempty"`
 }
 
 // TrackerPreview is the tracker a candidate would become.
@@ -133,12 +150,23 @@ type Proposal struct {
 	Candidates []Candidate     `json:"candidates"`
 	Skipped    []Skipped       `json:"skipped"`
 	Notes      []string        `json:"notes,omitempty"`
+	// Items are the PRs or findings of a pr, markdown or scan import.
+	Items []ImportItem `json:"items,omitempty"`
+	// Scan is the triage report of a scan import.
+	Scan *ScanReport `json:"scan_report,omitempty"`
 }
 
 // Propose lists candidate threads, suggests a class for each, and builds the plan.
 func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
-	if in.Source != "" && in.Source != "mail" {
-		return nil, fmt.Errorf("source %q is not available yet: use \"mail\"", in.Source)
+	if err := checkSourceInputs(in); err != nil {
+		return nil, err
+	}
+	switch in.Source {
+	case "", SourceMail:
+	case SourcePR, SourceMarkdown, SourceScan:
+		return proposeOnRamp(ctx, d, in)
+	default:
+		return nil, fmt.Errorf("source %q is not a source: use mail, pr, markdown or scan", in.Source)
 	}
 	if d.Backend.Mail == nil {
 		return nil, errors.New("no mail backend is configured: set the mailbox (local) or Gmail credentials and run `vulnsteward check`")
