@@ -124,7 +124,9 @@ func TestCodePointersScopesKeywords(t *testing.T) {
 
 func TestPrecedents(t *testing.T) {
 	cfg := exampleConfig(t)
-	body := func(desc string) string { return lifecycle.RenderBody(map[string]string{lifecycle.FieldDescription: desc}, "") }
+	body := func(desc string) string {
+		return lifecycle.RenderBody(map[string]string{lifecycle.FieldDescription: desc}, "")
+	}
 	closed := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	self := lifecycle.Issue{Number: 10, Title: "Stored XSS in markdown link titles", Body: body("web/src/markdown/render.ts")}
 	all := []lifecycle.Issue{
