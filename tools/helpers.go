@@ -8,15 +8,17 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vulnsteward/vulnsteward/policy/scrub"
 	"github.com/vulnsteward/vulnsteward/policy/untrusted"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+	syncskill "github.com/vulnsteward/vulnsteward/skills/sync"
 )
 
 // TrackerListIn is tracker_list's input.
 type TrackerListIn struct {
-	Now string `json:"now,omitempty" jsonschema:"compute stall days as of this RFC 3339 time; default now"`
+	Now string `json:"now,omitempty" jsonschema:"compute stall days and the disclosure window as of this RFC 3339 time; default now"`
 }
 
 // TrackerRow is one open tracker on the board view.
@@ -30,8 +32,9 @@ type TrackerRow struct {
 	Owner       string   `json:"owner"`
 	NextAction  string   `json:"next_action"`
 	NextTool    string   `json:"next_tool,omitempty"`
-	Available   bool     `json:"next_tool_available" jsonschema:"false when the next tool is not built yet: do that step by hand"`
+	Available   bool     `json:"next_tool_available" jsonschema:"false when this server has no such tool: do that step by hand"`
 	DaysStalled int      `json:"days_stalled"`
+	Flags       []string `json:"flags,omitempty" jsonschema:"what needs attention: stalled (escalate), disclosure window, sync pending, labels, board, reporter"`
 	Blockers    []string `json:"blockers,omitempty"`
 }
 
@@ -43,44 +46,57 @@ type TrackerListOut struct {
 
 func trackerList(d *Deps) ServerTool {
 	return newTool("tracker_list", "List open trackers",
-		"Board view: each open tracker with its lifecycle step, owner role, days stalled and the next action and tool.",
+		"Board view: each open tracker with its lifecycle step, owner role, next action and tool, and flags (stalled: escalate; disclosure window; sync pending; blockers).",
 		"core", readOnlyHints,
 		func(ctx context.Context, req mcp.CallToolRequest, in TrackerListIn) (TrackerListOut, error) {
 			now, err := parseNow(d, in.Now)
 			if err != nil {
 				return TrackerListOut{}, err
 			}
-			t := d.Backend.Tracker
-			issues, err := t.ListIssues(ctx, lifecycle.IssueFilter{State: "open"})
-			if err != nil {
-				return TrackerListOut{}, fmt.Errorf("listing trackers of %s: %w", t.Repo(), err)
-			}
-			team, err := teamSet(ctx, d)
+			// The same gather and rules as a sync pass, so the two always agree.
+			items, err := syncskill.Assess(ctx, syncskill.Deps{Config: d.Config, Backend: d.Backend, Operator: d.Operator, Progress: progress(ctx, req)},
+				syncskill.ProposeInput{AllOpen: true, Now: now})
 			if err != nil {
 				return TrackerListOut{}, err
 			}
-			vocab := lifecycle.VocabularyFor(d.Config)
-			out := TrackerListOut{Repo: t.Repo(), Trackers: []TrackerRow{}}
-			for _, is := range issues {
-				if is.HasLabel(d.Config.Labels.RejectionsLedger) {
-					continue
-				}
-				comments, err := t.ListComments(ctx, is.Number)
-				if err != nil {
-					return TrackerListOut{}, fmt.Errorf("reading comments of #%d: %w", is.Number, err)
-				}
-				st := vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: team, Now: now, StallDays: d.Config.Disclosure.StallDays})
-				title, _ := untrusted.Clean(is.Title)
-				out.Trackers = append(out.Trackers, TrackerRow{Number: is.Number, URL: is.URL, Title: title, Labels: is.Labels,
+			out := TrackerListOut{Repo: d.Backend.Tracker.Repo(), Trackers: []TrackerRow{}}
+			for _, it := range items {
+				st := it.Lifecycle
+				row := TrackerRow{Number: it.Number, URL: it.URL, Title: it.Title.Text, Labels: it.Labels,
 					Step: st.Step, StepName: st.StepName, Owner: string(st.Owner), NextAction: st.NextAction, NextTool: st.NextTool,
-					Available: toolAvailable(st.NextTool), DaysStalled: st.DaysStalled, Blockers: st.Blockers})
+					Available: toolAvailable(ctx, st.NextTool), DaysStalled: st.DaysStalled, Blockers: it.Blockers}
+				for _, f := range it.Flags {
+					row.Flags = append(row.Flags, f.Text)
+				}
+				if len(it.Changes) > 0 && len(it.Blockers) == 0 {
+					row.Flags = append(row.Flags, fmt.Sprintf("sync pending (%s): call sync_propose", strings.Join(changeRules(it.Changes), ", ")))
+				}
+				out.Trackers = append(out.Trackers, row)
 			}
 			return out, nil
 		})
 }
 
-func toolAvailable(name string) bool {
-	return name != "" && slices.Contains([]string{"import_propose", "tracker_list", "tracker_get", "guard_check", "project_info"}, name)
+// changeRules are the distinct rule ids of a sync item's changes ("S1: …").
+func changeRules(changes []string) []string {
+	var out []string
+	for _, c := range changes {
+		id, _, _ := strings.Cut(c, ":")
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// toolAvailable reports whether the server serving this call registered the
+// tool (toolsets and read-only mode included).
+func toolAvailable(ctx context.Context, name string) bool {
+	if name == "" {
+		return false
+	}
+	srv := server.ServerFromContext(ctx)
+	return srv != nil && srv.GetTool(name) != nil
 }
 
 func teamSet(ctx context.Context, d *Deps) (map[string]bool, error) {
