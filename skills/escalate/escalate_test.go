@@ -198,7 +198,9 @@ func TestResponseAfterPhase1(t *testing.T) {
 		respond func(e *testEnv)
 		want    string // "" means phase 2 is due
 	}{
-		{"a team comment", func(e *testEnv) { e.commentAs("lena-vogt", 2, refTime.AddDate(0, 0, 2), "I will look at it this week.") }, "got a response"},
+		{"a team comment", func(e *testEnv) {
+			e.commentAs("lena-vogt", 2, refTime.AddDate(0, 0, 2), "I will look at it this week.")
+		}, "got a response"},
 		{"the reporter's mail", func(e *testEnv) { e.deliver("session-fixation-reply.eml") }, "mail on the reporter's thread"},
 		{"a skill-authored comment is no response", func(e *testEnv) {
 			e.commentAs(operator, 2, refTime.AddDate(0, 0, 2), lifecycle.MarkerDisclosureOverdue+"\nOverdue.")
