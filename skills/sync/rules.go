@@ -357,6 +357,12 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 			return nil
 		}
 	}
+	// Another pending draft on the thread (say, the receipt) goes out first:
+	// a draft is never shadowed, and this one is drafted on a later pass.
+	for _, d := range drafts {
+		o.flag(Flag{Kind: "reporter", Text: fmt.Sprintf("accepted-as-valid update due, but draft %s is pending on the reporter's thread: send or discard it, then sync again", d.ID)})
+		return nil
+	}
 	cn, err := projects.FindCanned(p.Canned, name)
 	if err != nil {
 		return fmt.Errorf("[canned] accepted_as_valid: %w", err)
@@ -384,10 +390,13 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 }
 
 // acceptanceRecorded reports whether the rollup already records the
-// accepted-as-valid update or the reference workflow's landed consensus.
+// accepted-as-valid update: an entry with the update line, or a "Sync (valid…"
+// entry the reference workflow wrote when it landed the consensus (it has no
+// vulnsteward entry id; ours always do, and record the update in their body
+// when there was one).
 func acceptanceRecorded(entries []lifecycle.ParsedEntry) bool {
 	for _, e := range entries {
-		if strings.HasPrefix(strings.ToLower(e.Action), "sync (valid") || strings.Contains(e.Body, updateLine) {
+		if strings.Contains(e.Body, updateLine) || (e.ID == "" && strings.HasPrefix(strings.ToLower(e.Action), "sync (valid")) {
 			return true
 		}
 	}

@@ -264,10 +264,13 @@ func TestReporterAcceptedRule(t *testing.T) {
 		{name: "no canned response, accepted earlier: flag for a human", labels: accepted, config: func(c *projects.Config) { c.Canned.AcceptedValid = "" }, flag: true},
 		{name: "pending draft with the update's key: recorded, not drafted again", labels: accepted,
 			mail: func(m *fakeMail) { m.drafts = append(m.drafts, pending) }, line: "d-7"},
-		{name: "a different pending draft on the thread: surfaced, not shadowed", labels: landing,
+		{name: "a different pending draft on the thread: not shadowed, drafted on a later pass", labels: landing,
 			mail: func(m *fakeMail) {
 				m.drafts = append(m.drafts, lifecycle.Draft{ID: "d-9", ThreadID: rootID, Key: "receipt:" + rootID})
-			}, line: "d-9"},
+			}, flag: true},
+		{name: "our own landing entry without the update line is not a record", labels: accepted,
+			opts:  []trackerOpt{rollup(lifecycle.RollupEntry{Date: "2026-11-20", Handle: "bot", Action: "Sync (valid: scope web-ui)", Body: "**Sync.**", ID: "sync-4-20261120-abcd"})},
+			draft: true, line: "awaits review"},
 		{name: "sent message with the update's key: recorded as sent", labels: accepted,
 			mail: func(m *fakeMail) {
 				m.threads[rootID] = reporterThread(rootID, lifecycle.Message{ID: "m2", MessageID: "sent@x", DraftKey: "accepted:" + rootID, Date: now.AddDate(0, 0, -2)})
