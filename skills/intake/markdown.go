@@ -85,13 +85,25 @@ type mdBlock struct {
 	lines []string
 }
 
+// has reports whether a line outside fenced code satisfies pred.
 func (b mdBlock) has(pred func(string) bool) bool {
+	inFence := false
 	for _, l := range b.lines {
-		if pred(l) {
+		if isFence(l) {
+			inFence = !inFence
+			continue
+		}
+		if !inFence && pred(l) {
 			return true
 		}
 	}
 	return false
+}
+
+// isFence is the lenient fence rule of the body parser.
+func isFence(l string) bool {
+	t := strings.TrimLeft(l, " \t")
+	return strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")
 }
 
 func isTitleLine(l string) bool { return mdTitleRE.MatchString(l) && !strings.HasPrefix(l, "##") }
@@ -208,8 +220,7 @@ func splitBlocks(lines []string) []mdBlock {
 	var cur []string
 	inFence := false
 	for _, l := range lines {
-		t := strings.TrimLeft(l, " \t")
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+		if isFence(l) {
 			inFence = !inFence
 		}
 		if !inFence && mdSepRE.MatchString(l) {
@@ -256,15 +267,23 @@ func buildFinding(narr, meta []string, hasMeta bool) (Finding, string) {
 	titleSeen := false
 	var cur *FindingSection
 	var preamble []string
+	inFence := false
 	for _, l := range narr {
+		fence := isFence(l)
 		if !titleSeen {
-			if isTitleLine(l) {
+			if fence {
+				inFence = !inFence
+			}
+			if !inFence && !fence && isTitleLine(l) {
 				f.Title = strings.TrimSpace(mdTitleRE.FindStringSubmatch(l)[1])
 				titleSeen = true
 			}
 			continue
 		}
-		if m := mdSectionRE.FindStringSubmatch(l); m != nil && !strings.HasPrefix(l, "###") {
+		if fence {
+			inFence = !inFence
+		}
+		if m := mdSectionRE.FindStringSubmatch(l); m != nil && !inFence && !fence && !strings.HasPrefix(l, "###") {
 			sections = append(sections, FindingSection{Heading: strings.TrimSpace(m[1])})
 			cur = &sections[len(sections)-1]
 			continue
