@@ -28,9 +28,9 @@ func TestParseScanSARIF(t *testing.T) {
 		t.Fatalf("scan = %s %s %s %d findings", s.Format, s.Tool, s.ID, len(s.Findings))
 	}
 	tests := []struct {
-		i                                 int
+		i                                int
 		id, title, severity, cwe, status string
-		files                             string
+		files                            string
 	}{
 		{0, "go/request-forgery@server/webhooks/deliver.go:88", "Uncontrolled data used in network request in server/webhooks/deliver.go", "CRITICAL", "CWE-918", "", "server/webhooks/deliver.go:88"},
 		{1, "go/clear-text-logging@server/auth/refresh.go:41", "Clear-text logging of sensitive information in server/auth/refresh.go", "HIGH", "CWE-312, CWE-359", "", "server/auth/refresh.go:41"},
