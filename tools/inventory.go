@@ -7,6 +7,8 @@ func Inventory(d *Deps, o Options) []ServerTool {
 		importApply(d, o),
 		invalidatePropose(d),
 		invalidateApply(d, o),
+		deduplicatePropose(d),
+		deduplicateApply(d, o),
 		syncPropose(d),
 		syncApply(d, o),
 		trackerList(d),
