@@ -604,8 +604,11 @@ func rollupBody(disp Disposition, label, day string, p *Proposal, cn *projects.C
 	} else {
 		b.WriteString("- Labels unchanged. Closed as not planned.\n")
 	}
-	if cn != nil {
-		fmt.Fprintf(&b, "- Canned response: %q (`%s`).\n", cn.Name, cn.Slug)
+	switch {
+	case cn != nil && p.Draft != nil:
+		fmt.Fprintf(&b, "- Canned response of the reply: %q (`%s`).\n", cn.Name, cn.Slug)
+	case cn != nil && disp == InfoOnly:
+		fmt.Fprintf(&b, "- Canned response that answers it: %q (`%s`); no reply drafted.\n", cn.Name, cn.Slug)
 	}
 	if reason != "" {
 		b.WriteString("- Reason: " + strings.Join(strings.Fields(reason), " ") + "\n")
