@@ -5,6 +5,10 @@ func Inventory(d *Deps, o Options) []ServerTool {
 	return []ServerTool{
 		importPropose(d),
 		importApply(d, o),
+		triagePropose(d),
+		triageApply(d, o),
+		escalatePropose(d),
+		escalateApply(d, o),
 		invalidatePropose(d),
 		invalidateApply(d, o),
 		deduplicatePropose(d),
