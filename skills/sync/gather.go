@@ -124,22 +124,11 @@ func (p *Pass) trusted(login string) bool {
 	return p.Team[l] || (p.Operator != "" && l == strings.ToLower(p.Operator))
 }
 
-// discussion is the team's own discussion: comments by collaborators that the
-// workflow did not write (rollups and marker comments are not discussion).
-func (p *Pass) discussion(t *Tracker) []lifecycle.Comment {
-	var out []lifecycle.Comment
-	for _, c := range t.Comments {
-		if p.Team[strings.ToLower(c.Author)] && !lifecycle.IsSkillAuthored(c.Body) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// derive is the tracker's lifecycle state, with stall days counted from the
-// team's last discussion comment.
+// derive is the tracker's lifecycle state. Stall days come from
+// lifecycle.Derive over every comment, the one definition that tracker_list,
+// triage and escalate share.
 func (p *Pass) derive(t *Tracker, is lifecycle.Issue) lifecycle.State {
-	return p.Vocab.Derive(is, &lifecycle.StallInput{Comments: p.discussion(t), Team: p.Team, Now: p.Now, StallDays: p.Config.Disclosure.StallDays})
+	return p.Vocab.Derive(is, &lifecycle.StallInput{Comments: t.Comments, Team: p.Team, Now: p.Now, StallDays: p.Config.Disclosure.StallDays})
 }
 
 // Preflight is the bulk pre-flight classifier (spec/release.md §6.19) for an open

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -447,12 +448,22 @@ func (p *Pass) replyThread(ctx context.Context, o reply.Origin, is lifecycle.Iss
 }
 
 // stallFlag is the Step 4 trigger (spec/intake.md §16): a tracker still in the
-// validity discussion with no security-team discussion comment (the workflow's
-// own comments do not count) for stall_days is flagged for escalation. The
-// phase comes from the rollup's "Sync (Step 4 escalation…)" entries since the
-// last team comment: none → phase 1 (a short call for ideas); one, older than
-// stall_phase2_days → phase 2 (design-space analysis); otherwise wait. It
-// writes nothing: the escalate skill drafts and records each phase.
+// validity discussion whose security team has not commented for stall_days
+// (lifecycle.Derive) is flagged for escalation, with the phase the recorded
+// escalations imply, read from the tracker alone:
+//   - none recorded: phase 1 (a short call for ideas);
+//   - phase 1 recorded, and any comment after it other than the workflow's
+//     own: the discussion moved, no phase 2 (escalate further by hand if it
+//     stalls again);
+//   - phase 1 recorded, no response, stall_phase2_days passed: phase 2
+//     (design-space analysis); before that, wait;
+//   - phase 2 recorded: both phases went out, escalate further by hand.
+//
+// Escalations are the rollup entries the escalate skill writes (entry id
+// step4-escalation-phase<N>, dated by their hidden escalation line), other
+// "Sync (Step 4 escalation…)" entries, and the reference workflow's
+// "**Process-step escalation" comments. It writes nothing: escalate_propose
+// decides the phase (it also reads the reporter's thread) and drafts it.
 func stallFlag(_ context.Context, p *Pass, t *Tracker, o *Outcome) error {
 	proj := o.Projected(t.Issue)
 	if proj.State != "open" {
@@ -462,46 +473,100 @@ func stallFlag(_ context.Context, p *Pass, t *Tracker, o *Outcome) error {
 	if st.Step != 4 {
 		return nil
 	}
-	since := t.Issue.CreatedAt
-	for _, c := range p.discussion(t) {
-		if c.CreatedAt.After(since) {
-			since = c.CreatedAt
-		}
-	}
-	sinceDay := since.UTC().Format("2006-01-02")
-	var phases []string
-	for _, e := range t.Entries {
-		if e.Parsed && strings.HasPrefix(e.Action, "Sync (Step 4 escalation") && e.Date >= sinceDay {
-			phases = append(phases, e.Date)
-		}
-	}
 	phase2 := p.Config.Disclosure.StallPhase2Days
 	if phase2 <= 0 {
 		phase2 = 7
 	}
 	f := Flag{Kind: "stalled", Escalate: true}
-	base := fmt.Sprintf("stalled %d days (no security-team comment since %s)", st.DaysStalled, sinceDay)
-	switch len(phases) {
-	case 0:
+	base := fmt.Sprintf("stalled %d days without a security-team comment", st.DaysStalled)
+	last, ok := latestEscalation(t)
+	switch {
+	case !ok:
 		f.Text = base + ": escalate, phase 1 (a short call for ideas, no analysis)"
-	case 1:
-		sent, err := time.Parse("2006-01-02", phases[0])
-		if err != nil {
-			return fmt.Errorf("rollup escalation entry date %q: %w", phases[0], err)
-		}
-		if days := calendarDays(sent, p.Now); days >= phase2 {
-			f.Text = fmt.Sprintf("%s: phase 1 went out %s, no answer for %d days: escalate, phase 2 (design-space analysis)", base, phases[0], days)
-		} else {
-			f.Text = fmt.Sprintf("%s: phase 1 went out %s; phase 2 is due on %s if nobody answers", base, phases[0], sent.AddDate(0, 0, phase2).Format("2006-01-02"))
-			f.Escalate = false
-		}
-	default:
-		f.Text = fmt.Sprintf("%s: both escalation phases went out (last %s): wait for answers", base, phases[len(phases)-1])
+	case last.phase >= 2:
+		f.Text = fmt.Sprintf("%s: both escalation phases went out (phase 2 on %s): escalate further by hand", base, day(last.at))
 		f.Escalate = false
+	case respondedAfter(t, last.at):
+		f.Text = fmt.Sprintf("%s: phase 1 (%s) got a response, no phase 2: escalate further by hand if it stays silent", base, day(last.at))
+		f.Escalate = false
+	case p.Now.Before(last.at.AddDate(0, 0, phase2)):
+		f.Text = fmt.Sprintf("%s: phase 1 went out %s; phase 2 is due on %s if nobody responds", base, day(last.at), day(last.at.AddDate(0, 0, phase2)))
+		f.Escalate = false
+	default:
+		f.Text = fmt.Sprintf("%s: phase 1 went out %s with no response: escalate, phase 2 (design-space analysis)", base, day(last.at))
 	}
 	o.flag(f)
 	return nil
 }
+
+type escalation struct {
+	phase int
+	at    time.Time
+}
+
+var (
+	escalationIDRE   = regexp.MustCompile(`^step4-escalation-phase(\d)$`)
+	escalationLineRE = regexp.MustCompile(`<!-- escalation phase=(\d) at=(\S+) -->`)
+	phase2RE         = regexp.MustCompile(`(?i)\bphase[\s-]*(2|two|ii)\b`)
+)
+
+// latestEscalation is the newest escalation recorded on the tracker.
+func latestEscalation(t *Tracker) (escalation, bool) {
+	var all []escalation
+	for _, e := range t.Entries {
+		var x escalation
+		switch m := escalationIDRE.FindStringSubmatch(e.ID); {
+		case m != nil:
+			x.phase = int(m[1][0] - '0')
+		case e.Parsed && strings.Contains(strings.ToLower(e.Action), "step 4 escalation"):
+			x.phase = 1
+			if phase2RE.MatchString(e.Body) {
+				x.phase = 2
+			}
+		default:
+			continue
+		}
+		if m := escalationLineRE.FindStringSubmatch(e.Body); m != nil {
+			x.at, _ = time.Parse(time.RFC3339, m[2])
+		}
+		if x.at.IsZero() {
+			x.at, _ = time.Parse("2006-01-02", e.Date)
+		}
+		all = append(all, x)
+	}
+	for _, c := range t.Comments {
+		if strings.HasPrefix(strings.TrimSpace(c.Body), "**Process-step escalation") {
+			x := escalation{phase: 1, at: c.CreatedAt}
+			if phase2RE.MatchString(c.Body) {
+				x.phase = 2
+			}
+			all = append(all, x)
+		}
+	}
+	if len(all) == 0 {
+		return escalation{}, false
+	}
+	last := all[0]
+	for _, x := range all[1:] {
+		if !x.at.Before(last.at) {
+			last = x
+		}
+	}
+	return last, true
+}
+
+// respondedAfter reports whether anyone commented after at, other than the
+// workflow's own comments (rollups, marker comments).
+func respondedAfter(t *Tracker, at time.Time) bool {
+	for _, c := range t.Comments {
+		if c.CreatedAt.After(at) && !lifecycle.IsSkillAuthored(c.Body) && !strings.HasPrefix(strings.TrimSpace(c.Body), "**Process-step escalation") {
+			return true
+		}
+	}
+	return false
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // disclosureWindow is the disclosure-governance check (spec/release.md §6.3 1a,
 // S37, S38): the window runs window_days from the day the tracker was created,

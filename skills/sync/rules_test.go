@@ -329,9 +329,13 @@ func TestReporterAcceptedRule(t *testing.T) {
 }
 
 func TestStallFlag(t *testing.T) {
-	esc := func(daysAgo int) lifecycle.RollupEntry {
-		return lifecycle.RollupEntry{Date: now.AddDate(0, 0, -daysAgo).Format("2006-01-02"), Handle: "bot", Action: "Sync (Step 4 escalation)", Body: "**Phase.**"}
+	// esc is an escalation as the escalate skill records it.
+	esc := func(phase, daysAgo int) lifecycle.RollupEntry {
+		at := now.AddDate(0, 0, -daysAgo)
+		return lifecycle.RollupEntry{Date: at.Format("2006-01-02"), Handle: "bot", Action: "Sync (Step 4 escalation)", ID: fmt.Sprintf("step4-escalation-phase%d", phase),
+			Body: fmt.Sprintf("**Step 4 escalation, phase %d.**\n\n<!-- escalation phase=%d at=%s -->", phase, phase, at.Format(time.RFC3339))}
 	}
+	legacy := lifecycle.RollupEntry{Date: now.AddDate(0, 0, -12).Format("2006-01-02"), Handle: "tk", Action: "Sync (Step 4 escalation)", Body: "**Sync — Phase 2 analysis sent.**"}
 	imp := lifecycle.RollupEntry{Date: "2026-10-01", Handle: "bot", Action: "Import (Report, Ada)", Body: "**Imported.**"}
 	tests := []struct {
 		name     string
@@ -341,14 +345,15 @@ func TestStallFlag(t *testing.T) {
 	}{
 		{name: "fresh", opts: []trackerOpt{age(10)}},
 		{name: "never discussed for 40 days", opts: []trackerOpt{age(40)}, text: "stalled 40 days", escalate: true},
-		{name: "team comment 40 days ago", opts: []trackerOpt{age(60), comment("lena", 40, "Can reproduce.")}, text: "phase 1", escalate: true},
+		{name: "team comment 40 days ago", opts: []trackerOpt{age(60), comment("lena", 40, "Can reproduce.")}, text: "stalled 40 days without a security-team comment: escalate, phase 1", escalate: true},
 		{name: "recent team comment", opts: []trackerOpt{age(60), comment("lena", 3, "Still looking.")}},
 		{name: "outsider comments do not reset the stall", opts: []trackerOpt{age(45), comment("someone", 1, "any news?")}, text: "stalled 45 days", escalate: true},
-		{name: "workflow comments by the team do not reset it", opts: []trackerOpt{age(45), comment("mara", 1, "<!-- apache-magpie: disclosure-overdue v1 -->\nx")}, text: "stalled 45 days", escalate: true},
-		{name: "phase 1 went out 3 days ago: wait", opts: []trackerOpt{age(45), rollup(imp, esc(3))}, text: "phase 2 is due on 2026-11-28"},
-		{name: "phase 1 went out 10 days ago: phase 2", opts: []trackerOpt{age(45), rollup(imp, esc(10))}, text: "escalate, phase 2", escalate: true},
-		{name: "both phases out: wait", opts: []trackerOpt{age(45), rollup(imp, esc(10), esc(2))}, text: "both escalation phases"},
-		{name: "an escalation before the last team comment starts over", opts: []trackerOpt{age(90), rollup(imp, esc(60)), comment("lena", 40, "hm")}, text: "phase 1", escalate: true},
+		{name: "phase 1 went out 3 days ago: wait", opts: []trackerOpt{age(45), rollup(imp, esc(1, 3))}, text: "phase 2 is due on 2026-11-28"},
+		{name: "phase 1 went out 10 days ago, no response: phase 2", opts: []trackerOpt{age(45), rollup(imp, esc(1, 10))}, text: "escalate, phase 2", escalate: true},
+		{name: "phase 1 got a response from outside the team", opts: []trackerOpt{age(45), rollup(imp, esc(1, 10)), comment("reporter-friend", 4, "I can help")}, text: "got a response"},
+		{name: "phase 2 went out: escalate by hand", opts: []trackerOpt{age(45), rollup(imp, esc(1, 20), esc(2, 5))}, text: "both escalation phases"},
+		{name: "legacy escalation entry that says phase 2", opts: []trackerOpt{age(45), rollup(imp, legacy)}, text: "both escalation phases"},
+		{name: "legacy escalation comment", opts: []trackerOpt{age(45), comment("bot", 12, "**Process-step escalation** posted to private@")}, text: "escalate, phase 2", escalate: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
