@@ -103,7 +103,7 @@ func TestTrackersNotDueAreRefused(t *testing.T) {
 	}{
 		{4, "not stalled"},
 		{3, "not in the validity discussion"},
-		{1, "not in the validity discussion"},
+		{1, "it is closed (closed as invalid"},
 		{6, "rejections ledger"},
 		{99, "does not exist"},
 	}

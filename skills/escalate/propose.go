@@ -242,6 +242,10 @@ func (r *run) due(ctx context.Context, is lifecycle.Issue) (due, error) {
 		phase2Days = 7
 	}
 	d.state = lifecycle.VocabularyFor(cfg).Derive(is, &lifecycle.StallInput{Comments: comments, Team: r.team, Now: r.now, StallDays: stallDays})
+	if is.State != "open" {
+		d.refusal = fmt.Sprintf("it is closed (%s): there is no discussion to escalate", triage.StateOf(is, cfg))
+		return d, nil
+	}
 	if d.state.Step != 3 && d.state.Step != 4 {
 		d.refusal = fmt.Sprintf("it is not in the validity discussion (step %d, %s): only open trackers labelled %q without a scope label are escalated", d.state.Step, d.state.StepName, cfg.Labels.NeedsTriage)
 		return d, nil
