@@ -190,7 +190,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 		p.Trackers = []Escalation{}
 	}
 	if !explicit && len(p.Trackers) == 0 {
-		p.Notes = append(p.Notes, fmt.Sprintf("no tracker is due for escalation (%d in the validity discussion are not stalled, %d are waiting)", notStalled, len(p.Waiting)))
+		p.Notes = append(p.Notes, fmt.Sprintf("no tracker is due for escalation (%d needs-triage trackers are not stalled or not in the discussion, %d wait for their next phase)", notStalled, len(p.Waiting)))
 	}
 	pb.Audit("escalate", map[string]string{"trackers": fmt.Sprint(len(p.Trackers))})
 	p.Notes = append(p.Notes, "drafts are never sent: a human reviews and sends each one")
