@@ -681,7 +681,7 @@ func (run *applyRun) execute(ctx context.Context, a Action) (Status, string, Out
 			return StatusAlreadyDone, "milestone already " + a.Milestone, Output{Number: n, URL: is.URL}, nil
 		}
 		if _, err := t.SetMilestone(ctx, n, a.Milestone); err != nil {
-			return "", "", Output{}, fmt.Errorf("setting milestone %s: %w", a.Milestone, err)
+			return "", "", Output{}, wrote(fmt.Errorf("setting milestone %s: %w", a.Milestone, err))
 		}
 		return StatusDone, "milestone set to " + a.Milestone, Output{Number: n, URL: is.URL}, nil
 
