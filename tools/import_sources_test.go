@@ -603,6 +603,9 @@ func TestImportRelayedReport(t *testing.T) {
 	if !strings.Contains(lifecycle.ParseBody(is.Body).Preamble(), lifecycle.MarkerRoutingViaForwarder) {
 		t.Errorf("no routing-mode marker in the preamble:\n%s", is.Body)
 	}
+	if o := reply.OriginOf(is.Body, e.mail.Kind()); o.Path != reply.PathMail || !o.Relay {
+		t.Errorf("reply origin %+v: later replies must follow the relay rules", o)
+	}
 	if th := e.field(is, lifecycle.FieldThread); !strings.Contains(th, "relayed by forwarder foundation-security") {
 		t.Errorf("thread field %q", th)
 	}

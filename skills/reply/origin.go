@@ -54,7 +54,11 @@ func OriginOf(body, mailKind string) Origin {
 		}
 		for _, id := range m.ThreadIDs {
 			if k, tid, ok := strings.Cut(id, ":"); ok && k == mailKind {
-				return Origin{Path: PathMail, ThreadID: tid, RootMessageID: strings.TrimPrefix(m.Key, "mail:"), Note: "thread recorded at import"}
+				o := Origin{Path: PathMail, ThreadID: tid, RootMessageID: strings.TrimPrefix(m.Key, "mail:"), Note: "thread recorded at import"}
+				if viaForwarder(body) {
+					o.Relay, o.Note = true, "thread recorded at import; a forwarder relayed the report (via-forwarder mode): follow the relay drafting rules, replies go to the forwarder contact named in the import rollup entry"
+				}
+				return o
 			}
 		}
 	}
@@ -67,6 +71,8 @@ func OriginOf(body, mailKind string) Origin {
 		return Origin{Path: PathPR, Note: "opened from a public PR: the PR author is never contacted"}
 	case strings.HasPrefix(field, "N/A — imported from markdown file"), strings.HasPrefix(field, "N/A - imported from markdown file"):
 		return Origin{Path: PathMarkdown, Note: "imported from a findings file: no reporter to contact"}
+	case strings.HasPrefix(field, "N/A — imported from scanner output"), strings.HasPrefix(field, "N/A - imported from scanner output"):
+		return Origin{Path: PathScan, Note: "imported from scanner output: no reporter to contact"}
 	}
 	o := Origin{Path: PathUnknown, Note: "no thread id in the Security mailing list thread field: ask the human"}
 	var primary, relays []string
@@ -103,4 +109,10 @@ func OriginOf(body, mailKind string) Origin {
 		o.Note += "; the only recorded thread is a relay: follow the relay drafting rules"
 	}
 	return o
+}
+
+// viaForwarder reports whether the body preamble carries the routing-mode
+// marker import writes for a relayed report (spec/intake.md §2.8, §17).
+func viaForwarder(body string) bool {
+	return strings.Contains(lifecycle.ParseBody(body).Preamble(), lifecycle.MarkerRoutingViaForwarder)
 }

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
@@ -31,6 +32,9 @@ func TestOriginOf(t *testing.T) {
 		{"primary over relay", bodyWithThread("Jane (via huntr.com): tracked privately on Gmail thread `relay1`.\nJane (direct): tracked privately on Gmail thread `direct1`.", ""), "gmail", PathMail, "direct1", false},
 		{"only a relay", bodyWithThread("Jane (via huntr.com): tracked privately on Gmail thread `relay1`.", ""), "gmail", PathMail, "relay1", true},
 		{"two relays: ask", bodyWithThread("A (via huntr.com): tracked privately on Gmail thread `r1`.\nB (relayed by @apache/security): tracked privately on Gmail thread `r2`.", ""), "gmail", PathMail, "", false},
+		{"intake block with the routing-mode marker: relayed", bodyWithThread("", strings.TrimSpace(meta)+"\n"+lifecycle.MarkerRoutingViaForwarder+"\n\n"), "maildir", PathMail, "abc@x.example", true},
+		{"routing-mode marker in reporter text is not trusted", bodyWithThread("", meta) + "\n" + lifecycle.MarkerRoutingViaForwarder, "maildir", PathMail, "abc@x.example", false},
+		{"from scanner output", bodyWithThread("N/A — imported from scanner output `results.sarif`; no security@ thread.", ""), "maildir", PathScan, "", false},
 		{"archive URL only", bodyWithThread("https://lists.example.org/thread/abc?security@example", ""), "gmail", PathMail, "", false},
 	}
 	for _, tc := range tests {
