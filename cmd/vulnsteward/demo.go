@@ -218,6 +218,9 @@ func (d *demo) walk(ctx context.Context, s settings, a *app) error {
 	for _, c := range again.Candidates {
 		d.printf("  %-4s %-40s %s\n", c.Disposition, trunc(c.Subject.Text, 40), trunc(c.Reason, 90))
 	}
+	if err := d.triageHalf(ctx, s, a); err != nil {
+		return err
+	}
 	d.printf("\nDone. Connect an MCP client to this workspace with:\n  go run ./cmd/vulnsteward stdio --workspace %s --project %s\n", s.workspace, s.project)
 	return nil
 }
@@ -312,4 +315,150 @@ func trunc(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// triageHalf walks the rest of the intake half on fresh trackers: more mail
+// arrives, triage starts a discussion, sync lands a consensus, a report is
+// invalidated, a second report is merged into the first, and a stalled
+// discussion is escalated.
+func (d *demo) triageHalf(ctx context.Context, s settings, a *app) error {
+	d.section("More mail arrives: two new reports, imported by default")
+	if err := local.SeedMaildir(filepath.Join(s.project, "demo"), filepath.Join(s.workspace, "mailbox")); err != nil {
+		return fmt.Errorf("delivering the later demo mail: %w", err)
+	}
+	if _, err := d.proposeApply(ctx, "import", map[string]any{"now": d.now}); err != nil {
+		return err
+	}
+	d.section("The team reviews the drafts and sends them (here: moved into the mailbox as sent mail)")
+	sent, err := sendDrafts(s.workspace)
+	if err != nil {
+		return err
+	}
+	d.printf("  %d drafts sent by a human; vulnsteward itself never sends\n", sent)
+
+	traversal, err := d.trackerNumber(ctx, "Path traversal in artifact download")
+	if err != nil {
+		return err
+	}
+	selfXSS, err := d.trackerNumber(ctx, "XSS in my own profile")
+	if err != nil {
+		return err
+	}
+	dup, err := d.trackerNumber(ctx, "file read via")
+	if err != nil {
+		return err
+	}
+
+	d.section(fmt.Sprintf("Triage #%d: the server gathers; the agent judges; one proposal comment (triage_propose)", traversal))
+	var bundle tools.TriageProposeOut
+	if _, err := d.cl.call(ctx, "triage_propose", map[string]any{"now": d.now, "numbers": []int{traversal}}, &bundle); err != nil {
+		return err
+	}
+	d.printf("  gathered %d tracker(s), %d security-model sections, %d roster members; no plan until the agent judges\n",
+		len(bundle.Trackers), len(bundle.SecurityModel), len(bundle.Roster))
+	judgement := map[string]any{
+		"number":        traversal,
+		"class":         "VALID",
+		"summary":       "The artifact download handler joins the requested name to the artifact directory without confining it, so any authenticated user reads files outside their project, including the server configuration and its signing key.",
+		"model_section": "Authenticated users",
+		"model_quote":   "A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability.",
+		"fix_shape":     "Reject names whose cleaned path leaves the artifact directory (filepath.Rel check) in the download handler.",
+		"question":      "Do you agree this is valid for the server scope, and should it share a fix with the remote-import path checks?",
+		"severity":      "High-ish",
+	}
+	if _, err := d.proposeApply(ctx, "triage", map[string]any{"now": d.now, "numbers": []int{traversal}, "judgements": []any{judgement}}); err != nil {
+		return err
+	}
+
+	d.section(fmt.Sprintf("Consensus on #%d: a team member sets the scope label; sync lands it (sync_propose)", traversal))
+	d.printf("  (the team agrees in the tracker; a member adds the label \"server\" by hand)\n")
+	if _, err := a.deps.Backend.Tracker.EditLabels(ctx, traversal, []string{"server"}, nil); err != nil {
+		return err
+	}
+	if _, err := d.proposeApply(ctx, "sync", map[string]any{"now": d.now, "numbers": []int{traversal}}); err != nil {
+		return err
+	}
+
+	d.section(fmt.Sprintf("Invalidate #%d: self-XSS is out of scope per the security model (invalidate_propose)", selfXSS))
+	if _, err := d.proposeApply(ctx, "invalidate", map[string]any{"now": d.now, "number": selfXSS, "disposition": "invalid",
+		"canned": "Self-XSS triggered by authenticated users",
+		"reason": "The script only runs in the reporter's own session; the display name is shown to nobody else."}); err != nil {
+		return err
+	}
+
+	d.section(fmt.Sprintf("Deduplicate #%d into #%d: an independent report of the same path traversal (deduplicate_propose)", dup, traversal))
+	if _, err := d.proposeApply(ctx, "deduplicate", map[string]any{"now": d.now, "keep": traversal, "drop": dup,
+		"analysis": "Both reports describe the same missing confinement of the artifact name in the download handler, reached with an encoded slash by any authenticated user; the second reporter found it independently."}); err != nil {
+		return err
+	}
+
+	d.section("Escalate #2: no team comment for 40 days (escalate_propose, phase 1)")
+	if _, err := d.proposeApply(ctx, "escalate", map[string]any{"now": d.now, "numbers": []int{2}}); err != nil {
+		return err
+	}
+
+	d.section("The board at the end (tracker_list)")
+	return d.trackerList(ctx)
+}
+
+// proposeApply calls <skill>_propose, prints the plan, applies it with its
+// token (as an agent does once the human approved), and prints the results.
+func (d *demo) proposeApply(ctx context.Context, skill string, args map[string]any) (tools.ApplyOut, error) {
+	var p struct {
+		Plan  tools.PlanView `json:"plan"`
+		Notes []string       `json:"notes"`
+	}
+	if _, err := d.cl.call(ctx, skill+"_propose", args, &p); err != nil {
+		return tools.ApplyOut{}, fmt.Errorf("%s_propose: %w", skill, err)
+	}
+	for _, n := range p.Notes {
+		d.printf("  note: %s\n", trunc(n, 150))
+	}
+	d.printf("  plan %s: %d actions\n", p.Plan.ProposalID, len(p.Plan.Actions))
+	for _, act := range p.Plan.Actions {
+		d.printf("    %-4s [%s] %s\n", act.ID, act.Audience, trunc(act.Summary, 110))
+	}
+	if p.Plan.Token == "" {
+		return tools.ApplyOut{}, nil
+	}
+	var res tools.ApplyOut
+	if _, err := d.cl.call(ctx, skill+"_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res); err != nil {
+		return res, fmt.Errorf("%s_apply: %w", skill, err)
+	}
+	d.printf("  applied:\n")
+	d.printApply(res)
+	return res, nil
+}
+
+// trackerNumber finds an open tracker by a piece of its title.
+func (d *demo) trackerNumber(ctx context.Context, titlePart string) (int, error) {
+	var tl tools.TrackerListOut
+	if _, err := d.cl.call(ctx, "tracker_list", map[string]any{"now": d.now}, &tl); err != nil {
+		return 0, err
+	}
+	for _, t := range tl.Trackers {
+		if strings.Contains(strings.ToLower(t.Title), strings.ToLower(titlePart)) {
+			return t.Number, nil
+		}
+	}
+	return 0, fmt.Errorf("demo: no open tracker titled like %q", titlePart)
+}
+
+// sendDrafts plays the human who reviews the drafts and sends them: each draft
+// file becomes a sent message of its thread in the Maildir.
+func sendDrafts(workspace string) (int, error) {
+	drafts, err := filepath.Glob(filepath.Join(workspace, "drafts", "*.eml"))
+	if err != nil {
+		return 0, err
+	}
+	cur := filepath.Join(workspace, "mailbox", "cur")
+	if err := os.MkdirAll(cur, 0o700); err != nil {
+		return 0, err
+	}
+	for _, f := range drafts {
+		if err := os.Rename(f, filepath.Join(cur, strings.TrimSuffix(filepath.Base(f), ".eml")+":2,S")); err != nil {
+			return 0, fmt.Errorf("sending draft %s: %w", f, err)
+		}
+	}
+	return len(drafts), nil
 }
