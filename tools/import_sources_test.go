@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -500,6 +501,16 @@ func TestImportFromScan(t *testing.T) {
 	}
 	if o := reply.OriginOf(is.Body, e.mail.Kind()); o.Path != reply.PathScan {
 		t.Errorf("reply origin %+v", o)
+	}
+	// A later scan (other output, other scan id) with the same finding: a duplicate of that tracker.
+	var rescan ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "scan", "file_name": "results-2.sarif", "content": strings.Replace(sarif, "2.19.0", "2.19.1", 1)}, &rescan)
+	if rescan.Scan.ScanID == sel.Scan.ScanID {
+		t.Fatal("two outputs share a scan id")
+	}
+	if it, _ := itemByID(rescan, "go/request-forgery@server/webhooks/deliver.go:88"); it.Bucket != "duplicate" || it.BucketBy != "server" ||
+		it.Grounding != fmt.Sprintf("%s#%d", is.Repo, is.Number) {
+		t.Errorf("re-scanned finding: bucket %q by %q grounding %q, want a duplicate of #%d", it.Bucket, it.BucketBy, it.Grounding, is.Number)
 	}
 
 	bad := []struct {

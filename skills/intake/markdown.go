@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,13 +72,14 @@ type BadFinding struct {
 }
 
 var (
-	mdTitleRE    = regexp.MustCompile(`^#[ \t]+(.*?)[ \t#]*$`)
-	mdSectionRE  = regexp.MustCompile(`^##[ \t]+(.*?)[ \t#]*$`)
-	mdMetaRE     = regexp.MustCompile(`^[ \t]*[-*]?[ \t]*\*\*([^*\n]+?):?\*\*:?[ \t]*(.*?)[ \t]*$`)
-	mdLinkRE     = regexp.MustCompile(`\[([^\]\n]*)\]\((\S+?)\)`)
-	mdBareURLRE  = regexp.MustCompile(`https?://\S+`)
-	mdSepRE      = regexp.MustCompile(`^---+[ \t]*$`)
-	severityTags = map[string]bool{"CRITICAL": true, "HIGH": true, "MEDIUM": true, "LOW": true, "UNKNOWN": true, "INFO": true, "INFORMATIONAL": true}
+	mdTitleRE     = regexp.MustCompile(`^#[ \t]+(.*?)[ \t#]*$`)
+	mdSectionRE   = regexp.MustCompile(`^##[ \t]+(.*?)[ \t#]*$`)
+	mdMetaRE      = regexp.MustCompile(`^[ \t]*[-*]?[ \t]*\*\*([^*\n]+?):?\*\*:?[ \t]*(.*?)[ \t]*$`)
+	mdLinkRE      = regexp.MustCompile(`\[([^\]\n]*)\]\((\S+?)\)`)
+	mdBareURLRE   = regexp.MustCompile(`https?://\S+`)
+	mdSepRE       = regexp.MustCompile(`^---+[ \t]*$`)
+	mdTitleLineRE = regexp.MustCompile(`(?m)^#[ \t]`)
+	severityTags  = map[string]bool{"CRITICAL": true, "HIGH": true, "MEDIUM": true, "LOW": true, "UNKNOWN": true, "INFO": true, "INFORMATIONAL": true}
 )
 
 // mdBlock is the text between two separator lines.
@@ -205,7 +207,7 @@ func dropFrontMatter(lines []string) []string {
 	for j := i + 1; j < len(lines); j++ {
 		if mdSepRE.MatchString(lines[j]) || strings.TrimSpace(lines[j]) == "..." {
 			block := strings.Join(lines[i+1:j], "\n")
-			if strings.Contains(block, ":") && !strings.Contains(block, "**Severity:**") && !regexp.MustCompile(`(?m)^# `).MatchString(block) {
+			if strings.Contains(block, ":") && !strings.Contains(block, "**Severity:**") && !mdTitleLineRE.MatchString(block) {
 				return lines[j+1:]
 			}
 			return lines
@@ -373,21 +375,9 @@ func parseLocation(text string) (label, u string) {
 }
 
 func sortedUnique(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	// keep a stable, readable order
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // MarkdownIntakeKey is the intake key of a finding: the hash of its
@@ -397,13 +387,7 @@ func MarkdownIntakeKey(f Finding) string { return fmt.Sprintf("md:%s#%d", f.Hash
 // markdownKeyImported finds a tracker imported from the same finding text,
 // whatever its number in the file was then.
 func (ix *trackerIndex) markdownKeyImported(hash string) (lifecycle.Issue, bool) {
-	prefix := "md:" + hash + "#"
-	for k, is := range ix.keys {
-		if strings.HasPrefix(k, prefix) {
-			return is, true
-		}
-	}
-	return lifecycle.Issue{}, false
+	return ix.firstKey(func(k string) bool { return strings.HasPrefix(k, "md:"+hash+"#") })
 }
 
 // checkBaseName refuses anything but a file's base name: the tool never reads

@@ -221,6 +221,18 @@ func loadTrackers(ctx context.Context, d Deps) (*trackerIndex, error) {
 	return ix, nil
 }
 
+// firstKey is the lowest-numbered tracker with an intake key that matches.
+func (ix *trackerIndex) firstKey(match func(key string) bool) (lifecycle.Issue, bool) {
+	var best lifecycle.Issue
+	found := false
+	for k, is := range ix.keys {
+		if match(k) && (!found || is.Number < best.Number) {
+			best, found = is, true
+		}
+	}
+	return best, found
+}
+
 // trackers are the security trackers (the ledger issue is not one).
 func (ix *trackerIndex) trackers() []lifecycle.Issue {
 	var out []lifecycle.Issue

@@ -546,13 +546,14 @@ func triageFinding(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, ix *t
 	// Server-side buckets and hints.
 	suggested, grounding := "", ""
 	var signals []string
-	suffix := "/" + f.ID
-	for k, t := range ix.keys {
-		if strings.HasPrefix(k, "scan:") && strings.HasSuffix(k, suffix) && k != ScanIntakeKey(src.scanID, f.ID) {
-			suggested, grounding = BucketDuplicate, fmt.Sprintf("%s#%d", t.Repo, t.Number)
-			signals = append(signals, fmt.Sprintf("the same finding id was imported from an earlier scan as %s", issueRef(t)))
-			break
-		}
+	own := ScanIntakeKey(src.scanID, f.ID)
+	if t, ok := ix.firstKey(func(k string) bool {
+		rest, ok := strings.CutPrefix(k, "scan:")
+		_, fid, _ := strings.Cut(rest, "/")
+		return ok && fid == f.ID && k != own
+	}); ok {
+		suggested, grounding = BucketDuplicate, fmt.Sprintf("%s#%d", t.Repo, t.Number)
+		signals = append(signals, fmt.Sprintf("the same finding id was imported from an earlier scan as %s", issueRef(t)))
 	}
 	if suggested == "" && fixedStatusRE.MatchString(strings.TrimSpace(f.Status)) {
 		suggested, grounding = BucketAlreadyFixed, "scanner status: "+oneLine(f.Status)
