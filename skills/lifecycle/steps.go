@@ -164,6 +164,10 @@ func (v Vocabulary) Derive(i Issue, stall *StallInput) State {
 		set(14, RoleRelease, "capture the public advisory URL and close out", "sync_propose", ColAnnounced)
 	case i.HasLabel(L.FixReleased):
 		set(13, RoleRelease, "send the advisory from the CNA tool", "sync_propose", ColFixReleased)
+	case len(scopes) > 0 && !i.HasLabel(L.CVEAllocated) && !i.HasLabel(L.NeedsTriage) && (i.HasLabel(L.PRMerged) || i.HasLabel(L.PROpen)):
+		// Imported from a public fix PR (or fixed before allocation): the CVE is
+		// the next move, and the board shows the tracker as Assessed.
+		set(6, RoleTriager, "allocate a CVE (governance-gated); the fix PR is already public", "allocate_propose", ColAssessed)
 	case i.HasLabel(L.PRMerged):
 		set(12, RoleRelease, "ship the release that contains the fix; sync then hands off to the release manager", "sync_propose", ColPRMerged)
 	case i.HasLabel(L.PROpen):
