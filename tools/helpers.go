@@ -23,19 +23,19 @@ type TrackerListIn struct {
 
 // TrackerRow is one open tracker on the board view.
 type TrackerRow struct {
-	Number      int      `json:"number"`
-	URL         string   `json:"url"`
-	Title       string   `json:"title"`
-	Labels      []string `json:"labels"`
-	Step        int      `json:"step"`
-	StepName    string   `json:"step_name"`
-	Owner       string   `json:"owner"`
-	NextAction  string   `json:"next_action"`
-	NextTool    string   `json:"next_tool,omitempty"`
-	Available   bool     `json:"next_tool_available" jsonschema:"false when this server has no such tool: do that step by hand"`
-	DaysStalled int      `json:"days_stalled"`
-	Flags       []string `json:"flags,omitempty" jsonschema:"what needs attention: stalled (escalate), disclosure window, sync pending, labels, board, reporter"`
-	Blockers    []string `json:"blockers,omitempty"`
+	Number      int            `json:"number"`
+	URL         string         `json:"url"`
+	Title       untrusted.Text `json:"title"`
+	Labels      []string       `json:"labels"`
+	Step        int            `json:"step"`
+	StepName    string         `json:"step_name"`
+	Owner       string         `json:"owner"`
+	NextAction  string         `json:"next_action"`
+	NextTool    string         `json:"next_tool,omitempty"`
+	Available   bool           `json:"next_tool_available" jsonschema:"false when this server has no such tool: do that step by hand"`
+	DaysStalled int            `json:"days_stalled"`
+	Flags       []string       `json:"flags,omitempty" jsonschema:"what needs attention: stalled (escalate), disclosure window, sync pending, labels, board, reporter"`
+	Blockers    []string       `json:"blockers,omitempty"`
 }
 
 // TrackerListOut is tracker_list's output.
@@ -62,11 +62,15 @@ func trackerList(d *Deps) ServerTool {
 			out := TrackerListOut{Repo: d.Backend.Tracker.Repo(), Trackers: []TrackerRow{}}
 			for _, it := range items {
 				st := it.Lifecycle
-				row := TrackerRow{Number: it.Number, URL: it.URL, Title: it.Title.Text, Labels: it.Labels,
+				row := TrackerRow{Number: it.Number, URL: it.URL, Title: it.Title, Labels: it.Labels,
 					Step: st.Step, StepName: st.StepName, Owner: string(st.Owner), NextAction: st.NextAction, NextTool: st.NextTool,
 					Available: toolAvailable(ctx, st.NextTool), DaysStalled: st.DaysStalled, Blockers: it.Blockers}
 				for _, f := range it.Flags {
 					row.Flags = append(row.Flags, f.Text)
+					if f.Kind == "stalled" && st.Step == 4 {
+						// The flag knows the escalation phases already recorded.
+						row.NextAction = f.Text
+					}
 				}
 				if len(it.Changes) > 0 && len(it.Blockers) == 0 {
 					row.Flags = append(row.Flags, fmt.Sprintf("sync pending (%s): call sync_propose", strings.Join(changeRules(it.Changes), ", ")))

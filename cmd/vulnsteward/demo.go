@@ -231,7 +231,7 @@ func (d *demo) trackerList(ctx context.Context) error {
 		return err
 	}
 	for _, t := range tl.Trackers {
-		d.printf("  #%-3d step %-2d %-22s %-40s next: %s\n", t.Number, t.Step, t.Owner, trunc(t.Title, 40), t.NextAction)
+		d.printf("  #%-3d step %-2d %-22s %-40s next: %s\n", t.Number, t.Step, t.Owner, trunc(t.Title.Text, 40), t.NextAction)
 	}
 	return nil
 }
@@ -437,7 +437,7 @@ func (d *demo) trackerNumber(ctx context.Context, titlePart string) (int, error)
 		return 0, err
 	}
 	for _, t := range tl.Trackers {
-		if strings.Contains(strings.ToLower(t.Title), strings.ToLower(titlePart)) {
+		if strings.Contains(strings.ToLower(t.Title.Text), strings.ToLower(titlePart)) {
 			return t.Number, nil
 		}
 	}
