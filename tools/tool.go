@@ -48,6 +48,7 @@ func newTool[In, Out any](name, title, desc, toolset string, h hints, fn func(ct
 		mcp.WithIdempotentHintAnnotation(h.idempotent),
 		mcp.WithOpenWorldHintAnnotation(h.openWorld),
 	)
+	compactOutput(&t.OutputSchema)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var in In
 		if err := req.BindArguments(&in); err != nil {
@@ -73,4 +74,31 @@ func userMessage(err error) string {
 		return r.Reason
 	}
 	return err.Error()
+}
+
+// compactOutput keeps the first level of an output schema (property names,
+// types, enums, required) and drops the nested structure and descriptions.
+// tools/list is paid for in the agent's context on every session, and the
+// nested output schemas were most of it (68 KB for the intake half, 26 KB after);
+// the shapes stay documented by the Go types, AGENTS.md and the output itself.
+// Output validation still checks the top level.
+func compactOutput(s *mcp.ToolOutputSchema) {
+	s.Defs = nil
+	for k, v := range s.Properties {
+		s.Properties[k] = shallowSchema(v)
+	}
+}
+
+func shallowSchema(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for _, k := range []string{"type", "enum"} {
+		if x, ok := m[k]; ok {
+			out[k] = x
+		}
+	}
+	return out
 }
