@@ -185,6 +185,11 @@ func (v Vocabulary) Derive(i Issue, stall *StallInput) State {
 		set(5, RoleTriager, "label missing: add needs triage or land the consensus with one scope label", "sync_propose", "")
 		st.Blockers = append(st.Blockers, "neither "+L.NeedsTriage+" nor a scope label")
 	}
+	if len(scopes) > 1 {
+		// Two scopes block every rule (sync refuses the tracker): the split comes first.
+		st.NextAction = fmt.Sprintf("split the tracker per scope (or remove the wrong label of %s): nothing else moves until it has one scope", strings.Join(scopes, ", "))
+		st.NextTool = ""
+	}
 	if stall != nil {
 		st.DaysStalled = daysSinceTeam(i, *stall)
 		limit := stall.StallDays

@@ -42,7 +42,8 @@ func TestDerive(t *testing.T) {
 		{"closed announced", "closed", []string{"server", "announced"}, 15, RoleRelease, "sync_propose", "Announced", ""},
 		{"imported from a PR, no CVE yet", "open", []string{"server", "pr created"}, 6, RoleTriager, "allocate_propose", "Assessed", ""},
 		{"imported from a merged PR, no CVE yet", "open", []string{"server", "pr merged"}, 6, RoleTriager, "allocate_propose", "Assessed", ""},
-		{"two scopes", "open", []string{"server", "web-ui"}, 6, RoleTriager, "allocate_propose", "Assessed", "2 scope labels"},
+		{"two scopes", "open", []string{"server", "web-ui"}, 6, RoleTriager, "", "Assessed", "2 scope labels"},
+		{"two scopes while in needs triage", "open", []string{"needs triage", "server", "web-ui"}, 5, RoleTriager, "", "Needs triage", "2 scope labels"},
 		{"no labels", "open", nil, 5, RoleTriager, "sync_propose", "", "neither"},
 		{"label case differs", "open", []string{"Needs Triage"}, 3, RoleTriager, "triage_propose", "Needs triage", ""},
 	}
