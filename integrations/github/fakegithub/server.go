@@ -63,7 +63,10 @@ type Server struct {
 	projects map[string]*project
 	nodes    map[string]any
 	faults   []fault
-	log      []Request
+	// writes counts write requests; failWrite (1-based) fails one of them.
+	writes, failWrite int
+	failAfter         bool
+	log               []Request
 }
 
 // Option configures a Server.
@@ -241,11 +244,53 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
+// FailWrite makes the nth write request from now fail with 502: REST POST,
+// PATCH, PUT and DELETE, and GraphQL mutations, counted together. With after,
+// the write is applied first and only its answer is lost. It resets the write
+// count; Writes reports it.
+func (s *Server) FailWrite(n int, after bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes, s.failWrite, s.failAfter = 0, n, after
+}
+
+// Writes is the number of write requests since the last FailWrite.
+func (s *Server) Writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
+}
+
+func isWrite(r *http.Request, body []byte) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return false
+	}
+	if r.URL.Path == "/graphql" {
+		return bytes.Contains(body, []byte(`"query":"mutation`))
+	}
+	return true
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	entry := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, IfNoneMatch: r.Header.Get("If-None-Match")}
 	rec := &recorder{header: http.Header{}}
-	s.handle(rec, r, body, &entry)
+	failNow, failAfter := false, false
+	if isWrite(r, body) {
+		s.mu.Lock()
+		s.writes++
+		if s.failWrite > 0 && s.writes == s.failWrite {
+			failNow, failAfter = true, s.failAfter
+		}
+		s.mu.Unlock()
+	}
+	if !failNow || failAfter {
+		s.handle(rec, r, body, &entry)
+	}
+	if failNow {
+		rec = &recorder{header: http.Header{}}
+		writeError(rec, http.StatusBadGateway, "Server Error (injected write fault)")
+	}
 
 	h := w.Header()
 	for k, v := range rec.header {
