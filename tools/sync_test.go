@@ -2,6 +2,8 @@ package tools
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -472,5 +474,79 @@ func TestTriagerPlaybookNamesOnlyRegisteredTools(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sendDraftsAsHuman plays the team member who reviews every pending draft and
+// sends it: each draft file becomes a sent message of its thread.
+func (e *env) sendDraftsAsHuman() int {
+	e.t.Helper()
+	files, err := filepath.Glob(filepath.Join(e.dir, "drafts", "*.eml"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cur := filepath.Join(e.dir, "mailbox", "cur")
+	if err := os.MkdirAll(cur, 0o700); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, f := range files {
+		if err := os.Rename(f, filepath.Join(cur, strings.TrimSuffix(filepath.Base(f), ".eml")+":2,S")); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return len(files)
+}
+
+// importRelayed imports the foundation relay and sends its receipt.
+func (e *env) importRelayed() int {
+	e.t.Helper()
+	thread := e.deliverRelayedMail("")
+	var p ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{thread}}, &p)
+	var res ApplyOut
+	e.mustCall("import_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		e.t.Fatalf("import apply: %+v", res.Results)
+	}
+	n := 0
+	for _, is := range e.createdTrackers(p, res) {
+		n = is.Number
+	}
+	if n == 0 || e.sendDraftsAsHuman() != 1 {
+		e.t.Fatalf("relayed import: tracker #%d", n)
+	}
+	return n
+}
+
+func TestSyncRelayedReportUpdateGoesToTheForwarder(t *testing.T) {
+	e := newEnv(t, Options{})
+	n := e.importRelayed()
+	p := e.syncPropose(map[string]any{"numbers": []int{n}, "decisions": []any{map[string]any{"tracker": n, "scope": "server"}}})
+	it := itemFor(p, n)
+	if it == nil || it.Draft == nil {
+		t.Fatalf("no accepted-as-valid draft for the relayed report: %+v", it)
+	}
+	if it.Draft.To != "Ingrid Bauer <ingrid.bauer@example-foundation.example>" {
+		t.Errorf("draft to %q, want the forwarder contact", it.Draft.To)
+	}
+	for _, want := range []string{"Hi Ingrid,", "\n---\nHello Maya,", "(relayed via foundation-security)"} {
+		if !strings.Contains(it.Draft.Body+" "+it.Draft.Canned, want) {
+			t.Errorf("draft lacks %q:\n%s", want, it.Draft.Body)
+		}
+	}
+	var res ApplyOut
+	e.mustCall("sync_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply: %+v", res.Results)
+	}
+	drafts, _ := e.mail.ListDrafts(e.ctx, "")
+	if len(drafts) != 1 || len(drafts[0].To) != 1 || drafts[0].To[0].Email != "ingrid.bauer@example-foundation.example" || !strings.HasPrefix(drafts[0].Key, "accepted:") {
+		t.Fatalf("drafts %+v", drafts)
+	}
+	if r := rollupOf(t, e, n); !strings.Contains(r, "Relayed through forwarder `foundation-security`") {
+		t.Errorf("rollup does not record the relay:\n%s", r)
+	}
+	if again := e.syncPropose(map[string]any{"numbers": []int{n}}); len(again.Plan.Actions) != 0 {
+		t.Errorf("a second pass plans %+v", again.Plan.Actions)
 	}
 }

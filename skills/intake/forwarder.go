@@ -175,60 +175,14 @@ func relayCredit(a projects.Forwarder, body string, r *Relay) error {
 }
 
 // Link is one external reference shown on its own line in a relayed draft.
-type Link struct {
-	Label string `json:"label"`
-	URL   string `json:"url"`
-}
-
-var innerSalutationRE = regexp.MustCompile(`(?i)^(?:hello|hi|dear|good (?:morning|afternoon|evening))\b`)
+type Link = reply.Link
 
 // AddressingBlock wraps text meant for the reporter into the relay drafting
-// shape (spec/intake.md §5.6): a short note to the forwarder, every external
-// reference on its own line near the top, then the reporter-facing text in
-// the reporter's voice between "---" lines, paste-ready, and a sign-off. The
-// inner text is never changed: a salutation and the project signature are
-// added only when it has none.
+// shape (spec/intake.md §5.6); see reply.AddressingBlock, which sync and the
+// other reply paths share. Display names are cleaned first.
 func AddressingBlock(forwarder, reporter lifecycle.Address, links []Link, inner, project, sender string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hi %s,\n\n", firstName(forwarder, "there"))
-	for _, l := range links {
-		if l.Label != "" {
-			fmt.Fprintf(&b, "%s: %s\n", oneLine(l.Label), l.URL)
-		} else {
-			b.WriteString(l.URL + "\n")
-		}
-	}
-	if len(links) > 0 {
-		b.WriteString("\n")
-	}
-	b.WriteString("About the report you relayed to us: the reply for the reporter is between the lines below, ready to paste.\n\n---\n")
-	inner = strings.TrimSpace(inner)
-	if !innerSalutationRE.MatchString(inner) {
-		fmt.Fprintf(&b, "Hello %s,\n\n", firstName(reporter, "there"))
-	}
-	b.WriteString(inner)
-	if !strings.Contains(strings.ToLower(lastLines(inner, 3)), "security team") {
-		fmt.Fprintf(&b, "\n\nThe %s security team", project)
-	}
-	b.WriteString("\n---\n\nThanks,\n")
-	b.WriteString(sender)
-	return b.String()
-}
-
-func firstName(a lifecycle.Address, fallback string) string {
-	n := displayName(a.Name)
-	if n == "" {
-		return fallback
-	}
-	return strings.Fields(n)[0]
-}
-
-func lastLines(s string, n int) string {
-	ls := strings.Split(strings.TrimSpace(s), "\n")
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	return strings.Join(ls, "\n")
+	forwarder.Name, reporter.Name = displayName(forwarder.Name), displayName(reporter.Name)
+	return reply.AddressingBlock(forwarder, reporter, links, inner, project, sender)
 }
 
 // RoutingMarker is the tracker-body line that puts a tracker in via-forwarder

@@ -256,7 +256,10 @@ const draftPlaceholder = "{{draft}}"
 //   - Trackers opened from a public PR are never contacted; findings files and
 //     scanner imports have no reporter.
 //   - acknowledgement_model none suppresses it; auto tags the draft [auto-ack];
-//     via a forwarder it is relayed (accepted-as-valid is on the relay list).
+//     via a forwarder (the routing-mode marker, or a forwarder the tracker
+//     names) it goes to the forwarder contact in the relay shape
+//     (reply.AddressingBlock), as import's receipt does; accepted-as-valid is
+//     on the relay list.
 //   - Without a canned response, a reply thread or a mailbox, nothing is drafted:
 //     the rollup records why when the pass lands the consensus, else a flag asks
 //     a human (record it with skip_reporter_update once done by hand).
@@ -368,7 +371,18 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 	if err != nil {
 		return fmt.Errorf("[canned] accepted_as_valid: %w", err)
 	}
-	preview, spec, note, err := reply.Compose(ctx, p.Mail, p.Config, reply.Request{Thread: th, Canned: cn, Purpose: "accepted"})
+	req := reply.Request{Thread: th, Canned: cn, Purpose: "accepted"}
+	fwd, relayed := p.forwarder(t, origin)
+	if relayed {
+		if fwd.Contact.Email == "" {
+			notDrafted("the tracker is in via-forwarder mode, but " + fwd.Note)
+			return nil
+		}
+		to := fwd.Contact
+		req.To = &to
+		req.Values = map[string]string{"REPORTER_NAME": reporterFirstName(is)}
+	}
+	preview, spec, note, err := reply.Compose(ctx, p.Mail, p.Config, req)
 	if err != nil {
 		return err
 	}
@@ -377,9 +391,15 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 		return nil
 	}
 	line := updateLine + ": draft `" + draftPlaceholder + "` on the reporter's thread awaits review in Drafts (not sent)."
-	if origin.Relay || strings.Contains(is.Body, lifecycle.MarkerRoutingViaForwarder) {
-		line += " Relayed through the forwarder (accepted-as-valid is on the relay list)."
-		o.Notes = append(o.Notes, "via forwarder: the update goes to the forwarder on the relay thread")
+	if relayed {
+		body := reply.AddressingBlock(fwd.Contact, lifecycle.Address{Name: reporterCredit(is)}, nil, spec.Request.Body, p.Config.Project.Name, p.signer())
+		spec.Request.Body, preview.Body = body, body
+		preview.Canned += " (relayed via " + fwd.Adapter + ")"
+		line += fmt.Sprintf(" Relayed through forwarder `%s` to %s (accepted-as-valid is on the relay list).", fwd.Adapter, reply.FormatAddress(fwd.Contact))
+		o.Notes = append(o.Notes, fmt.Sprintf("via forwarder %s: the update goes to %s on the relay thread, in the relay shape (%s)", fwd.Adapter, reply.FormatAddress(fwd.Contact), fwd.Note))
+	} else if origin.Relay {
+		line += " The only recorded thread is a relay (accepted-as-valid is on the relay list)."
+		o.Notes = append(o.Notes, "the only recorded thread is a relay: check the draft's recipient before sending")
 	}
 	if p.Config.Disclosure.AcknowledgementModel == "auto" {
 		preview.Canned += " [auto-ack]"
@@ -388,6 +408,46 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 	o.decide("reporter update", cn.Name, "server", "§6.9: the report was accepted as valid")
 	o.change("§6.9", "draft the reporter update %q to %s on the reporter's thread (not sent)", cn.Name, preview.To)
 	return nil
+}
+
+// forwarder is the relay a tracker in via-forwarder mode goes through: the
+// routing-mode marker import writes, or a forwarder adapter the tracker names
+// (rollup line or thread field). relayed is false for a direct report.
+func (p *Pass) forwarder(t *Tracker, origin reply.Origin) (reply.Forwarder, bool) {
+	var texts []string
+	if t.Rollup != nil {
+		texts = append(texts, t.Rollup.Body)
+	}
+	f := reply.ForwarderOf(t.Issue.Body, texts, p.Config)
+	marked := strings.Contains(lifecycle.ParseBody(t.Issue.Body).Preamble(), lifecycle.MarkerRoutingViaForwarder)
+	return f, marked || (origin.Relay && f.Adapter != "")
+}
+
+// reporterCredit is the credited reporter's name from the tracker body, ""
+// when none is recorded.
+func reporterCredit(is lifecycle.Issue) string {
+	v, _ := lifecycle.ParseBody(is.Body).Get(lifecycle.FieldCredit)
+	v = reply.OneLine(v)
+	if v == "" || strings.HasPrefix(v, "_") || strings.ContainsAny(v, "@<`") || strings.EqualFold(v, "TBD") || strings.HasPrefix(strings.ToLower(v), "n/a") {
+		return ""
+	}
+	return v
+}
+
+// reporterFirstName fills REPORTER_NAME in a relayed draft.
+func reporterFirstName(is lifecycle.Issue) string {
+	if f := strings.Fields(reporterCredit(is)); len(f) > 0 {
+		return f[0]
+	}
+	return "there"
+}
+
+// signer signs relayed drafts: the operator's roster name, else the team.
+func (p *Pass) signer() string {
+	if m, ok := p.Config.MemberByHandle(p.Operator); ok && m.Name != "" {
+		return m.Name
+	}
+	return "The " + p.Config.Project.Name + " security team"
 }
 
 // acceptanceRecorded reports whether the rollup already records the
