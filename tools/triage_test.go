@@ -161,3 +161,41 @@ func (e *env) deliverFixture(name string) {
 		e.t.Fatal(err)
 	}
 }
+
+// The GitHub fake's operator, triager-bot, is not a collaborator. Its own
+// triage proposals still count as the security team's text, the one rule
+// (lifecycle.TeamWithOperator) sync already uses: they reset the stall count,
+// stop an escalation, and are the proposal invalidate reads the consensus of.
+func TestOperatorCountsAsTeamOnGitHubFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	if team, err := lifecycle.Team(e.ctx, e.deps.Backend.Tracker); err != nil || team["triager-bot"] {
+		t.Fatalf("precondition: triager-bot must not be a collaborator of the fake tracker (%v)", err)
+	}
+	inv := triageJudgement()
+	inv["class"] = "INVALID"
+	valid := triageJudgement()
+	valid["number"] = 2
+	var tp TriageProposeOut
+	e.mustCall("triage_propose", map[string]any{"now": e.now, "judgements": []map[string]any{inv, valid}}, &tp)
+	var res ApplyOut
+	e.mustCall("triage_apply", map[string]any{"confirmation_token": tp.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("triage apply %+v", res.Results)
+	}
+
+	var again TriageProposeOut
+	e.mustCall("triage_propose", map[string]any{"now": e.now, "numbers": []int{2, 4}}, &again)
+	for _, b := range again.Trackers {
+		if b.DaysStalled != 0 || b.Mode != triage.ModeRerun {
+			t.Errorf("#%d after the operator's proposal: %d days stalled, mode %s; want 0 and rerun", b.Number, b.DaysStalled, b.Mode)
+		}
+	}
+	if msg := e.call("escalate_propose", map[string]any{"now": e.now, "numbers": []int{2}}, nil); !strings.Contains(msg, "not stalled") {
+		t.Errorf("escalating #2 the operator just triaged: %q, want not stalled", msg)
+	}
+	var ip InvalidateProposeOut
+	e.mustCall("invalidate_propose", map[string]any{"now": e.now, "number": 4, "disposition": "invalid", "silent": true, "reason": "The title attribute is escaped before it reaches the page."}, &ip)
+	if ip.Consensus.ProposedBy != "triager-bot" || ip.Consensus.Class != "INVALID" {
+		t.Errorf("invalidate does not read the operator's proposal: %+v", ip.Consensus)
+	}
+}

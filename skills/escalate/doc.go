@@ -11,11 +11,14 @@
 //     (7 by default) more days.
 //
 // Stalled means: the tracker is still in the validity discussion (open, needs
-// triage, no scope label) and no security-team member (a collaborator) has
-// commented for the threshold, counted by lifecycle.Derive exactly as
-// tracker_list counts it. A response to phase 1 is any comment on the tracker
-// after it (the status rollup and other skill-authored comments excepted) or
-// a message from outside the team on the reporter's thread.
+// triage, no scope label) and no security-team member (a collaborator of the
+// tracker, or the operator this server writes as: lifecycle.TeamWithOperator,
+// the rule sync and triage use) has commented for the threshold, counted by
+// lifecycle.Derive. A response to phase 1 is any comment on the tracker after
+// it (the status rollup and other skill-authored comments excepted), a
+// message from outside the team on the reporter's thread, or any reply on the
+// threads the phase-1 drafts started once they were sent (found by their
+// draft key or their subject; the sent phase-1 message itself does not count).
 //
 // Each phase drafts one message to each of the three audiences the spec
 // names: the project's private list and the foundation security team (new

@@ -201,7 +201,7 @@ func (r *run) entry(is lifecycle.Issue, d due, drafts []string, reviewers []tria
 	} else {
 		fmt.Fprintf(&b, "**Step 4 escalation, phase 2 (design-space analysis), %s.**\n\n", today)
 	}
-	fmt.Fprintf(&b, "- Stall: %s, counted from the tracker's comments by collaborators.\n", d.basis)
+	fmt.Fprintf(&b, "- Stall: %s, counted from the tracker's comments by the security team (collaborators and the operator).\n", d.basis)
 	if d.phase1 != nil {
 		fmt.Fprintf(&b, "- Phase 1 went out on %s and got no response.\n", day(d.phase1.At))
 	}
@@ -364,7 +364,7 @@ func brief(c *triage.Context, r *run) *Brief {
 	}
 	comments, _ := triage.DiscussionComments(c.Comments, cfg.Markers.RollupPrefix, time.Time{}, 20)
 	for _, cm := range comments {
-		b.Comments = append(b.Comments, triage.ViewComment(cm, r.team))
+		b.Comments = append(b.Comments, triage.ViewComment(cm, r.trusted))
 	}
 	for _, m := range triage.FollowUps(c.Thread, time.Time{}, 5) {
 		b.FollowUps = append(b.FollowUps, triage.ViewMessage(m, cfg))

@@ -134,7 +134,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	}
 	pb := lifecycle.NewPlan("escalate", ApplyTool, d.Operator, now)
 	g := &triage.Gatherer{Config: cfg, Backend: d.Backend, Team: team, Operator: d.Operator, All: all, Now: now}
-	r := &run{d: d, cfg: cfg, now: now, team: team, pb: pb, g: g}
+	r := &run{d: d, cfg: cfg, now: now, team: team, trusted: lifecycle.TeamWithOperator(team, d.Operator), pb: pb, g: g}
 	p := &Proposal{Plan: pb.Plan}
 
 	explicit := len(in.Numbers) > 0 || len(msgs) > 0
@@ -202,9 +202,12 @@ type run struct {
 	d    Deps
 	cfg  *projects.Config
 	now  time.Time
-	team map[string]bool
-	pb   *lifecycle.PlanBuilder
-	g    *triage.Gatherer
+	team map[string]bool // collaborators: who may be asked to review
+	// trusted is whose text counts as the team's: the collaborators plus the
+	// operator (lifecycle.TeamWithOperator), the rule sync and triage use.
+	trusted map[string]bool
+	pb      *lifecycle.PlanBuilder
+	g       *triage.Gatherer
 }
 
 // due is the phase a tracker is due for, or why none is.
@@ -241,7 +244,7 @@ func (r *run) due(ctx context.Context, is lifecycle.Issue) (due, error) {
 	if phase2Days <= 0 {
 		phase2Days = 7
 	}
-	d.state = lifecycle.VocabularyFor(cfg).Derive(is, &lifecycle.StallInput{Comments: comments, Team: r.team, Now: r.now, StallDays: stallDays})
+	d.state = lifecycle.VocabularyFor(cfg).Derive(is, &lifecycle.StallInput{Comments: comments, Team: r.trusted, Now: r.now, StallDays: stallDays})
 	if is.State != "open" {
 		d.refusal = fmt.Sprintf("it is closed (%s): there is no discussion to escalate", triage.StateOf(is, cfg))
 		return d, nil
@@ -250,7 +253,7 @@ func (r *run) due(ctx context.Context, is lifecycle.Issue) (due, error) {
 		d.refusal = fmt.Sprintf("it is not in the validity discussion (step %d, %s): only open trackers labelled %q without a scope label are escalated", d.state.Step, d.state.StepName, cfg.Labels.NeedsTriage)
 		return d, nil
 	}
-	d.basis = stallBasis(is, comments, r.team, d.state.DaysStalled)
+	d.basis = stallBasis(is, comments, r.trusted, d.state.DaysStalled)
 	last, escalated := Latest(Records(comments, cfg.Markers.RollupPrefix))
 	switch {
 	case escalated && last.Phase >= 2:

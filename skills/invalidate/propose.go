@@ -175,7 +175,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 		p.Canned = cn.Name
 	}
 	p.Injection = injectionFlags(is, comments, team)
-	p.Consensus = FindConsensus(comments, team)
+	p.Consensus = FindConsensus(comments, lifecycle.TeamWithOperator(team, d.Operator)) // the operator's own proposal counts (sync's rule)
 	if p.Consensus.Class != "" && !classFits(p.Consensus.Class, disp) {
 		p.Notes = append(p.Notes, fmt.Sprintf("the triage proposal says %s, not %s: check with the team before applying", p.Consensus.Class, disp))
 	}

@@ -41,8 +41,10 @@ type Context struct {
 
 // Gatherer reads trackers for triage and escalation.
 type Gatherer struct {
-	Config   *projects.Config
-	Backend  lifecycle.Backend
+	Config  *projects.Config
+	Backend lifecycle.Backend
+	// Team is the collaborators (who may be mentioned); the stall count reads
+	// Team plus Operator (lifecycle.TeamWithOperator).
 	Team     map[string]bool
 	Operator string
 	// All is every tracker (open and closed), read once per proposal.
@@ -60,7 +62,7 @@ func (g *Gatherer) Gather(ctx context.Context, is lifecycle.Issue) (*Context, er
 	}
 	vocab := lifecycle.VocabularyFor(cfg)
 	c := &Context{Issue: is, Comments: comments, Scopes: vocab.ScopeLabels(is), Keywords: Keywords(is.Title, cfg)}
-	c.State = vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: g.Team, Now: g.Now, StallDays: cfg.Disclosure.StallDays})
+	c.State = vocab.Derive(is, &lifecycle.StallInput{Comments: comments, Team: lifecycle.TeamWithOperator(g.Team, g.Operator), Now: g.Now, StallDays: cfg.Disclosure.StallDays})
 	body := lifecycle.ParseBody(is.Body)
 	desc, _ := body.Get(lifecycle.FieldDescription)
 	c.Pointers = CodePointers(desc, cfg)

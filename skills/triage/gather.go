@@ -35,8 +35,9 @@ type CommentView struct {
 	Body    untrusted.Text `json:"body"`
 }
 
-// ViewComment cleans a comment for tool output. Only collaborators (team) are
-// the security team; everything else is untrusted data.
+// ViewComment cleans a comment for tool output. Only the security team (team:
+// the collaborators plus the operator, lifecycle.TeamWithOperator) is labelled
+// as such; everything else is untrusted data.
 func ViewComment(c lifecycle.Comment, team map[string]bool) CommentView {
 	isTeam := team[strings.ToLower(c.Author)]
 	v := CommentView{ID: c.ID, Author: c.Author, Team: isTeam, Created: c.CreatedAt.UTC().Format(time.RFC3339), URL: c.URL}

@@ -193,7 +193,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 
 	pb := lifecycle.NewPlan("triage", ApplyTool, d.Operator, now)
 	g := &Gatherer{Config: cfg, Backend: d.Backend, Team: team, Operator: d.Operator, All: all, Now: now}
-	r := &run{d: d, cfg: cfg, now: now, team: team, all: all, model: model, canned: canned, pb: pb, g: g}
+	r := &run{d: d, cfg: cfg, now: now, team: team, trusted: lifecycle.TeamWithOperator(team, d.Operator), all: all, model: model, canned: canned, pb: pb, g: g}
 	p := &Proposal{Plan: pb.Plan}
 	needJudgement := false
 	for i, is := range selected {
@@ -301,15 +301,17 @@ func selectTrackers(ctx context.Context, cfg *projects.Config, t lifecycle.Track
 
 // run carries what one proposal reads once.
 type run struct {
-	d      Deps
-	cfg    *projects.Config
-	now    time.Time
-	team   map[string]bool
-	all    []lifecycle.Issue
-	model  *projects.SecurityModelDoc
-	canned []projects.Canned
-	pb     *lifecycle.PlanBuilder
-	g      *Gatherer
+	d    Deps
+	cfg  *projects.Config
+	now  time.Time
+	team map[string]bool // collaborators: who may be mentioned
+	// trusted is whose text counts as the team's (lifecycle.TeamWithOperator).
+	trusted map[string]bool
+	all     []lifecycle.Issue
+	model   *projects.SecurityModelDoc
+	canned  []projects.Canned
+	pb      *lifecycle.PlanBuilder
+	g       *Gatherer
 }
 
 // prior is what the tracker's comments say about earlier proposals.
@@ -330,7 +332,7 @@ func (r *run) prior(comments []lifecycle.Comment) prior {
 		}
 	}
 	for _, c := range tagged {
-		if !r.team[strings.ToLower(c.Author)] && !strings.EqualFold(c.Author, r.d.Operator) {
+		if !r.trusted[strings.ToLower(c.Author)] {
 			p.problem = fmt.Sprintf("comment %s by %s (not on the security team) carries the triage-proposal marker: delete that comment, then propose again", c.URL, c.Author)
 			return p
 		}
@@ -351,7 +353,7 @@ func (r *run) prior(comments []lifecycle.Comment) prior {
 	}
 	// Proposals the reference workflow (or a person) posted without a marker.
 	for _, c := range comments {
-		if lifecycle.CommentHasTag(c.Body, lifecycle.MarkerTriageProposalPrefix) || !r.team[strings.ToLower(c.Author)] {
+		if lifecycle.CommentHasTag(c.Body, lifecycle.MarkerTriageProposalPrefix) || !r.trusted[strings.ToLower(c.Author)] {
 			continue
 		}
 		if class, ok := lifecycle.TriageProposalDisposition(c.Body); ok && c.CreatedAt.After(p.since) {
@@ -402,7 +404,7 @@ func (r *run) tracker(ctx context.Context, item string, is lifecycle.Issue, j Ju
 	}
 	b.Comments = []CommentView{}
 	for _, cm := range newComments {
-		b.Comments = append(b.Comments, ViewComment(cm, r.team))
+		b.Comments = append(b.Comments, ViewComment(cm, r.trusted))
 	}
 	b.CommentsOmitted = omitted
 	body := lifecycle.ParseBody(is.Body)
