@@ -3,6 +3,7 @@ package tools
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
 )
@@ -341,5 +342,83 @@ func TestDeduplicateOnGitHubFake(t *testing.T) {
 	}
 	if _, archived, onBoard := e.gh.BoardStatus(e.cfg.Board.Owner, e.cfg.Board.Number, e.cfg.Repos.Tracker, drop); onBoard && !archived {
 		t.Error("the dropped board item is not archived")
+	}
+}
+
+// A merge proposed again after a partial apply (the token expired mid-way)
+// does not append the second report twice, nor double the thread field.
+func TestDeduplicateReproposeAfterPartialApplyDuplicatesNothing(t *testing.T) {
+	e := newEnv(t, Options{})
+	drop := e.secondReport(nil)
+	var p DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, 4, drop, nil), &p)
+	// The human approves the first three body fields only (description, versions, thread).
+	fields := actionIDs(p.Plan, "set_body_field")[:3]
+	var res ApplyOut
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": p.Plan.Token, "only": fields}, &res)
+	if res.Complete {
+		t.Fatal("a subset apply claims complete")
+	}
+	_, b := fieldsOf(e, 4)
+	threadBefore, _ := b.Get(lifecycle.FieldThread)
+
+	// The token expired: propose again, a day later, and apply everything.
+	e.clock.Advance(24 * time.Hour)
+	args := dedupeArgs(e, 4, drop, nil)
+	args["now"] = e.clock.Now().UTC().Format(time.RFC3339)
+	var again DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", args, &again)
+	for _, f := range again.Fields {
+		if (f.Field == lifecycle.FieldDescription || f.Field == lifecycle.FieldThread) && f.Changed {
+			t.Errorf("%s is changed again: %s", f.Field, f.Rule)
+		}
+	}
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": again.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply incomplete: %+v", res.Results)
+	}
+	kept, b := fieldsOf(e, 4)
+	desc, _ := b.Get(lifecycle.FieldDescription)
+	if n := strings.Count(desc, "**Second independent report:"); n != 1 {
+		t.Errorf("%d second-report blocks, want 1:\n%s", n, desc)
+	}
+	if thread, _ := b.Get(lifecycle.FieldThread); thread != threadBefore || len(strings.Split(thread, "\n")) != 2 {
+		t.Errorf("thread field changed on the second apply:\n%s\nwas\n%s", thread, threadBefore)
+	}
+	if credit, _ := b.Get(lifecycle.FieldCredit); credit != "Olu Adebayo\nMina Park" {
+		t.Errorf("credit %q", credit)
+	}
+	if n := len(lifecycle.ParseIntakeMetas(kept.Body)); n != 2 {
+		t.Errorf("%d intake blocks, want 2", n)
+	}
+	for n, action := range map[int]string{4: "Merge (kept) (from #7)", drop: "Merge (dropped) (into #4)"} {
+		count := 0
+		for _, en := range lifecycle.ParseRollup(lifecycle.FindRollups(commentsOf(e, n))[0].Body) {
+			if en.Action == action {
+				count++
+			}
+		}
+		if count != 1 {
+			t.Errorf("#%d: %d %q entries, want 1", n, count, action)
+		}
+	}
+
+	// Proposing once more after a partial apply of the rollups: nothing twice.
+	e2 := newEnv(t, Options{})
+	drop2 := e2.secondReport(nil)
+	var p2 DeduplicateProposeOut
+	e2.mustCall("deduplicate_propose", dedupeArgs(e2, 4, drop2, nil), &p2)
+	e2.mustCall("deduplicate_apply", map[string]any{"confirmation_token": p2.Plan.Token, "only": actionIDs(p2.Plan, "rollup_entry")}, &res)
+	var p3 DeduplicateProposeOut
+	e2.mustCall("deduplicate_propose", dedupeArgs(e2, 4, drop2, nil), &p3)
+	if len(actionIDs(p3.Plan, "set_body_field", "add_intake_key")) != 0 {
+		t.Errorf("the body is merged again: %+v", p3.Plan.Actions)
+	}
+	e2.mustCall("deduplicate_apply", map[string]any{"confirmation_token": p3.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply incomplete: %+v", res.Results)
+	}
+	if entries := lifecycle.ParseRollup(lifecycle.FindRollups(commentsOf(e2, 4))[0].Body); entries[len(entries)-2].Action == entries[len(entries)-1].Action {
+		t.Errorf("two %q entries on the kept rollup", entries[len(entries)-1].Action)
 	}
 }

@@ -409,3 +409,97 @@ func TestInvalidateOnGitHubAndGmailFakes(t *testing.T) {
 		t.Error("the rollup does not name the Gmail draft id")
 	}
 }
+
+// markDraftSent moves a local draft into the mailbox, as if a human sent it:
+// the thread then holds a sent message carrying the draft's key.
+func (e *env) markDraftSent(id string) {
+	e.t.Helper()
+	var found string
+	_ = filepath.WalkDir(filepath.Join(e.dir, "drafts"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(path, id) {
+			found = path
+		}
+		return nil
+	})
+	if found == "" {
+		e.t.Fatalf("no draft file for %s", id)
+	}
+	if err := os.Rename(found, filepath.Join(e.dir, "mailbox", "new", "sent-"+filepath.Base(found))); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func actionIDs(p PlanView, kinds ...string) []string {
+	var out []string
+	for _, a := range p.Actions {
+		for _, k := range kinds {
+			if a.Kind == k {
+				out = append(out, a.ID)
+			}
+		}
+	}
+	return out
+}
+
+// A plan proposed again after a partial apply (the token expired mid-way)
+// finishes the close without a second reply, rollup entry or closing comment.
+func TestInvalidateReproposeAfterPartialApplyDuplicatesNothing(t *testing.T) {
+	e := newEnv(t, Options{})
+	args := invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "Rendered as text."})
+	var p InvalidateProposeOut
+	e.mustCall("invalidate_propose", args, &p)
+	// The human approves the draft and the rollup entry only (the draft is pulled in anyway).
+	var res ApplyOut
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": p.Plan.Token, "only": actionIDs(p.Plan, "rollup_entry")}, &res)
+	draftID := ""
+	for _, r := range res.Results {
+		if r.DraftID != "" {
+			draftID = r.DraftID
+		}
+	}
+	if draftID == "" {
+		t.Fatalf("no draft created: %+v", res.Results)
+	}
+	e.markDraftSent(draftID)
+	before := e.state()
+
+	var again InvalidateProposeOut
+	e.mustCall("invalidate_propose", args, &again)
+	if ids := actionIDs(again.Plan, "create_draft"); len(ids) != 0 || again.Draft != nil {
+		t.Fatalf("a second reply is planned after the first was sent: %+v", again.Plan.Actions)
+	}
+	if !strings.Contains(again.Notification, "was sent on") || !strings.Contains(again.ClosingComment, "was sent on") {
+		t.Errorf("notification %q closing %q: want the sent reply recorded", again.Notification, again.ClosingComment)
+	}
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": again.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply incomplete: %+v", res.Results)
+	}
+	after := e.state()
+	if after.Drafts != before.Drafts {
+		t.Errorf("drafts %d → %d: the reporter would get a second reply", before.Drafts, after.Drafts)
+	}
+	cs := commentsOf(e, 4)
+	entries := lifecycle.ParseRollup(lifecycle.FindRollups(cs)[0].Body)
+	closed := 0
+	for _, en := range entries {
+		if en.Action == "Closed as invalid" {
+			closed++
+		}
+	}
+	if closed != 1 {
+		t.Errorf("%d \"Closed as invalid\" rollup entries, want 1", closed)
+	}
+	closing := 0
+	for _, c := range cs {
+		if strings.HasPrefix(c.Body, "Closed as `invalid`") {
+			closing++
+		}
+	}
+	if closing != 1 {
+		t.Errorf("%d closing comments, want 1", closing)
+	}
+	if is, _ := e.deps.Backend.Tracker.GetIssue(e.ctx, 4); is.State != "closed" {
+		t.Errorf("#4 is %s", is.State)
+	}
+}

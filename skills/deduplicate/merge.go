@@ -192,6 +192,11 @@ func Merge(kept, dropped Side, in MergeInput) (Merged, error) {
 	for _, field := range lifecycle.FieldOrder {
 		switch field {
 		case lifecycle.FieldDescription:
+			if HasMergeBlock(kept, dropped) {
+				keep(field, "the kept description already holds the second-report block of "+ref(dropped.Issue)+" (an earlier plan was partly applied): not appended again")
+				m.Notes = append(m.Notes, fmt.Sprintf("the kept description already holds the report of %s: it is not appended a second time", ref(dropped.Issue)))
+				break
+			}
 			set(field, mergedDescription(kept, dropped, in, analysis, day), "kept description verbatim; the dropped report appended verbatim as the second independent report, with the analysis", "agent")
 
 		case lifecycle.FieldPublicSummary:
@@ -227,6 +232,10 @@ func Merge(kept, dropped Side, in MergeInput) (Merged, error) {
 			}
 
 		case lifecycle.FieldThread:
+			if threadsCarried(kept, dropped) {
+				keep(field, "the dropped tracker's thread lines are already in the kept field (an earlier plan was partly applied)")
+				break
+			}
 			set(field, mergedThreads(kept, dropped, day), "one line per reporter, chronological by report", "server")
 
 		case lifecycle.FieldCredit:
@@ -277,6 +286,43 @@ func Merge(kept, dropped Side, in MergeInput) (Merged, error) {
 	return m, nil
 }
 
+// mergeBlockHead is how the second-report block of a merged tracker starts.
+func mergeBlockHead(dropped lifecycle.Issue) string {
+	return "**Second independent report: " + link(dropped) + " — merged on "
+}
+
+// HasMergeBlock reports whether the kept description already holds the
+// second-report block of the dropped tracker: a merge of the same pair that
+// was partly applied. Proposing the merge again never appends it twice.
+func HasMergeBlock(kept, dropped Side) bool {
+	return strings.Contains(kept.Fields[lifecycle.FieldDescription], mergeBlockHead(dropped.Issue))
+}
+
+// threadsCarried reports whether every thread line of the dropped tracker is
+// already in the kept thread field (verbatim, or inside the merged line that
+// names it), so the field is not rewritten with a second line for it.
+func threadsCarried(kept, dropped Side) bool {
+	kf := kept.Fields[lifecycle.FieldThread]
+	lines := nonEmptyLines(dropped.Fields[lifecycle.FieldThread])
+	if len(lines) == 0 {
+		return false
+	}
+	keptLines := nonEmptyLines(kf)
+	for _, l := range lines {
+		found := false
+		for _, k := range keptLines {
+			if k == l || (strings.Contains(k, "merged from "+link(dropped.Issue)) && strings.Contains(k, l)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // mergedDescription is the kept description verbatim, then the second report.
 // A dropped description that already holds earlier merges is copied as it is
 // (nested inside the new block): earlier merges are never flattened.
@@ -290,7 +336,7 @@ func mergedDescription(kept, dropped Side, in MergeInput, analysis, day string) 
 	}
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(kept.Fields[lifecycle.FieldDescription], " \t\r\n"))
-	fmt.Fprintf(&b, "\n\n---\n\n**Second independent report: %s — merged on %s.** %s\n\n", link(dropped.Issue), day, headline)
+	fmt.Fprintf(&b, "\n\n---\n\n%s%s.** %s\n\n", mergeBlockHead(dropped.Issue), day, headline)
 	fmt.Fprintf(&b, "<details><summary>Full report from %s (click to expand)</summary>\n\n", htmlText(dropped.Reporter()))
 	b.WriteString(analysis + "\n\n")
 	b.WriteString(strings.TrimSpace(dropped.Fields[lifecycle.FieldDescription]) + "\n\n</details>")

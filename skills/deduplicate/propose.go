@@ -177,12 +177,12 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	day := now.UTC().Format("2006-01-02")
 	keptCVE := kept.CVE()
 	p.NextActions = nextActions(cfg, kept, dropped, merged, keptCVE)
-	keptEntry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: fmt.Sprintf("Merge (kept) (from #%d)", di.Number), ID: pb.Plan.ID + "-kept",
+	keptEntry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: fmt.Sprintf("Merge (kept) (from #%d)", di.Number), ID: fmt.Sprintf("merge-%d-from-%d", ki.Number, di.Number),
 		Body: keptBody(cfg, kept, dropped, merged, in, carried, day, keptCVE, p.NextActions)}
 	p.RollupKept = keptEntry.Render()
 	keptRollup := pb.Add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: item, Target: kref, DependsOn: bodyActions,
 		Summary: fmt.Sprintf("append %q to the status rollup of #%d", keptEntry.Action, ki.Number), Comment: &lifecycle.CommentSpec{Entry: &keptEntry}})
-	droppedEntry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: fmt.Sprintf("Merge (dropped) (into #%d)", ki.Number), ID: pb.Plan.ID + "-dropped",
+	droppedEntry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: fmt.Sprintf("Merge (dropped) (into #%d)", ki.Number), ID: fmt.Sprintf("merge-%d-into-%d", di.Number, ki.Number),
 		Body: droppedBody(cfg, kept, dropped, merged, in, carried, day, "{{"+keptRollup+".url}}")}
 	p.RollupDropped = droppedEntry.Render()
 	droppedRollup := pb.Add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: item, Target: dref, DependsOn: []string{keptRollup},

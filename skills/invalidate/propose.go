@@ -101,6 +101,8 @@ type Proposal struct {
 	ClosingComment string              `json:"closing_comment"`
 	Injection      []string            `json:"injection_flags,omitempty"`
 	Notes          []string            `json:"notes,omitempty"`
+
+	sentOn string // the day the reporter's reply was sent, when it already was
 }
 
 // Propose checks the hard stops and plans the close.
@@ -195,7 +197,13 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	p.Labels = LabelEdit(cfg, is, disp)
 	board, boardNote := boardState(ctx, t, cfg, is.Number)
 	day := now.UTC().Format("2006-01-02")
-	entry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: disp.Action(cfg.Labels), ID: pb.Plan.ID,
+	// Entry ids are stable per tracker, not per plan: a plan proposed again
+	// after a partial apply (tokens expire) finds what the first one wrote.
+	entryID := fmt.Sprintf("invalidate-%d", is.Number)
+	if rs := lifecycle.FindRollups(comments); len(rs) == 1 && lifecycle.RollupHasEntry(rs[0].Body, entryID) {
+		p.Notes = append(p.Notes, "the rollup already records this close (an earlier plan was partly applied): the entry is not appended again")
+	}
+	entry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: disp.Action(cfg.Labels), ID: entryID,
 		Body: rollupBody(disp, label, day, p, cn, reason, notification, boardNote)}
 	p.Rollup = entry.Render()
 	var rollupDeps []string
@@ -210,7 +218,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	p.ClosingComment = closingComment(disp, label, p, cn, "{{"+rollup+".url}}")
 	closing := pb.Add(lifecycle.Action{Kind: lifecycle.ActUpsertComment, Audience: lifecycle.AudienceTracker, Item: item, Target: ref, DependsOn: []string{rollup},
 		Summary: fmt.Sprintf("post the closing comment on #%d (closed as %q, link to the rollup)", is.Number, label),
-		Comment: &lifecycle.CommentSpec{EntryID: pb.Plan.ID + "-close", Body: p.ClosingComment}})
+		Comment: &lifecycle.CommentSpec{EntryID: entryID + "-close", Body: p.ClosingComment}})
 
 	// 4–6. One label edit, the close, the board archive.
 	labels := pb.Add(lifecycle.Action{Kind: lifecycle.ActEditLabels, Audience: lifecycle.AudienceTracker, Item: item, Target: ref, DependsOn: []string{closing},
@@ -263,14 +271,6 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	if d.Backend.Mail == nil {
 		return "", "", needSilent("no mail backend is configured")
 	}
-	if cn == nil {
-		names, _ := cfg.CannedResponses()
-		var valid []string
-		for _, c := range names {
-			valid = append(valid, fmt.Sprintf("%q", c.Name))
-		}
-		return "", "", fmt.Errorf("name the canned response of the reply in `canned` (exact heading or slug; never invented or paraphrased): %s", strings.Join(valid, ", "))
-	}
 	th, how, err := findThread(ctx, d.Backend.Mail, o, is)
 	if err != nil {
 		return "", "", err
@@ -280,6 +280,28 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	}
 	if how != "" {
 		p.Notes = append(p.Notes, how)
+	}
+	// The reporter gets one reply: a reply with this close's draft key that a
+	// human already sent (an earlier, partly applied plan) is never drafted again.
+	if root, ok := th.Root(); ok {
+		key := replyKey(root)
+		for _, m := range th.Messages {
+			if !m.IsDraft && m.DraftKey == key {
+				day := m.Date.UTC().Format("2006-01-02")
+				p.sentOn = day
+				pb.Decide(item, "reporter draft", "none (already sent)", "server", "a reply with key "+key+" was sent on "+day)
+				p.Notes = append(p.Notes, fmt.Sprintf("the reply to the reporter was already sent on %s (an earlier plan for this close was partly applied): no second reply is drafted", day))
+				return "", fmt.Sprintf("Reporter notification: the reply on thread `%s` was sent on %s (draft key `%s`); no second reply drafted.", th.ID, day, key), nil
+			}
+		}
+	}
+	if cn == nil {
+		names, _ := cfg.CannedResponses()
+		var valid []string
+		for _, c := range names {
+			valid = append(valid, fmt.Sprintf("%q", c.Name))
+		}
+		return "", "", fmt.Errorf("name the canned response of the reply in `canned` (exact heading or slug; never invented or paraphrased): %s", strings.Join(valid, ", "))
 	}
 	if o.Relay {
 		p.Notes = append(p.Notes, "the only recorded thread is a relay: the reply goes to the relay's sender; keep it short and reference the external id, not the technical detail")
@@ -292,7 +314,7 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	if reason != "" {
 		extra = "> **[Inline addition for this report]**\n>\n" + quoteLines(reason)
 	}
-	prev, spec, note, err := reply.Compose(ctx, d.Backend.Mail, cfg, reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: "invalidate", Extra: extra})
+	prev, spec, note, err := reply.Compose(ctx, d.Backend.Mail, cfg, reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose, Extra: extra})
 	if err != nil {
 		return "", "", err
 	}
@@ -315,6 +337,14 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	msg := spec.Request.InReplyTo
 	line := fmt.Sprintf("Reporter notification: draft `{{%s.draft_id}}` on thread `%s` at message `<%s>` awaits review in Drafts (not sent).", id, th.ID, msg)
 	return id, line, nil
+}
+
+// replyPurpose prefixes the reply's draft key (reply.Request.Purpose).
+const replyPurpose = "invalidate"
+
+// replyKey is the draft key of the reply on a thread (as reply.Compose builds it).
+func replyKey(root lifecycle.Message) string {
+	return replyPurpose + ":" + lifecycle.NormalizeMessageID(root.MessageID)
 }
 
 // findThread reads the reply thread. A thread id the mailbox does not know (a
@@ -643,6 +673,8 @@ func closingComment(disp Disposition, label string, p *Proposal, cn *projects.Ca
 	switch {
 	case p.Draft != nil:
 		b.WriteString("A draft reply to the reporter awaits review in Drafts (not sent).")
+	case p.sentOn != "":
+		b.WriteString("The reply to the reporter was sent on " + p.sentOn + ".")
 	case p.Path == reply.PathPR:
 		b.WriteString("No reporter notification: the tracker was opened from a public PR, and the PR author is never contacted (credit policy).")
 	case p.Path == reply.PathMarkdown || p.Path == reply.PathScan:
