@@ -550,3 +550,59 @@ func TestSyncRelayedReportUpdateGoesToTheForwarder(t *testing.T) {
 		t.Errorf("a second pass plans %+v", again.Plan.Actions)
 	}
 }
+
+// deliverSecondReportMail puts the mail behind secondReport's tracker in the mailbox.
+func (e *env) deliverSecondReportMail() {
+	e.t.Helper()
+	raw := "From: Mina Park <mina@mina-park.example>\nTo: security@example-server.example\nSubject: XSS in the comment preview\n" +
+		"Date: Tue, 24 Nov 2026 09:00:00 +0000\nMessage-ID: <" + secondReportMID + ">\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" +
+		"The comment preview renders markdown link titles without escaping them.\n"
+	if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", "mina.eml"), []byte(raw), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestSyncAfterAMergeTellsEveryReporter(t *testing.T) {
+	e := newEnv(t, Options{})
+	drop := e.secondReport(nil)
+	e.deliverSecondReportMail()
+	var dp DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, seedTriage, drop, nil), &dp)
+	var res ApplyOut
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": dp.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("merge: %+v", res.Results)
+	}
+	e.humanLabels(seedTriage, []string{"web-ui"}, nil)
+	p := e.syncPropose(map[string]any{"numbers": []int{seedTriage}})
+	it := itemFor(p, seedTriage)
+	if it == nil || it.Draft == nil || len(it.OtherDrafts) != 1 {
+		t.Fatalf("item %+v: want one draft per reporter", it)
+	}
+	if !strings.Contains(it.Draft.To, "olu") || it.OtherDrafts[0].To != "Mina Park <mina@mina-park.example>" || it.OtherDrafts[0].Subject != "Re: XSS in the comment preview" {
+		t.Errorf("drafts to %q and %+v", it.Draft.To, it.OtherDrafts[0])
+	}
+	if n := strings.Count(strings.Join(kindsOf(p.Plan), " "), "create_draft"); n != 2 {
+		t.Errorf("%d create_draft actions, want 2", n)
+	}
+	e.mustCall("sync_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply: %+v", res.Results)
+	}
+	drafts, _ := e.mail.ListDrafts(e.ctx, "")
+	keys := map[string]string{}
+	for _, d := range drafts {
+		keys[d.Key] = d.ID
+	}
+	a, b := keys["accepted:"+seed4Root], keys["accepted:"+secondReportMID]
+	if len(drafts) != 2 || a == "" || b == "" {
+		t.Fatalf("drafts %+v: want one per reporter, each with its own key", drafts)
+	}
+	r := rollupOf(t, e, seedTriage)
+	if !strings.Contains(r, "one per reporter (2 reporters after a merge)") || !strings.Contains(r, "`"+a+"`") || !strings.Contains(r, "Mina Park: draft `"+b+"`") || strings.Contains(r, "{{") {
+		t.Errorf("rollup:\n%s", r)
+	}
+	if again := e.syncPropose(map[string]any{"numbers": []int{seedTriage}}); len(again.Plan.Actions) != 0 {
+		t.Errorf("a second pass plans %+v", again.Plan.Actions)
+	}
+}

@@ -49,3 +49,37 @@ func TestOriginOf(t *testing.T) {
 		})
 	}
 }
+
+func TestOriginsOfAMergedTracker(t *testing.T) {
+	metaA := lifecycle.IntakeMeta{Key: "mail:a@x.example", Source: "mail", ThreadIDs: []string{"maildir:a@x.example", "gmail:ga"}}.Comment()
+	metaB := lifecycle.IntakeMeta{Key: "mail:b@y.example", Source: "mail", ThreadIDs: []string{"maildir:b@y.example", "gmail:gb"}}.Comment()
+	field := "Kenji (reported 2026-11-01): No public archive URL — tracked privately on local mailbox thread `a@x.example`. Root Message-ID: `<a@x.example>`\n" +
+		"Tomas (reported 2026-11-05, merged from #13 on 2026-11-20): No public archive URL — tracked privately on local mailbox thread `b@y.example`. Root Message-ID: `<b@y.example>`\n" +
+		"Tomas (via huntr.com): tracked privately on local mailbox thread `relay@z.example`."
+	merged := bodyWithThread(field, metaA+"\n"+metaB+"\n\n")
+	for kind, want := range map[string][]string{"maildir": {"a@x.example", "b@y.example"}, "gmail": {"ga", "gb"}} {
+		var got []string
+		for _, o := range OriginsOf(merged, kind) {
+			got = append(got, o.ThreadID)
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: threads %q, want %q", kind, got, want)
+		}
+		if first := OriginsOf(merged, kind)[0]; first != OriginOf(merged, kind) {
+			t.Errorf("%s: the first origin %+v is not OriginOf's", kind, first)
+		}
+	}
+	// Without intake blocks, one origin per reporter line of the field.
+	if got := OriginsOf(bodyWithThread(field, ""), "maildir"); len(got) != 2 || got[1].ThreadID != "b@y.example" {
+		t.Errorf("field only: %+v", got)
+	}
+	single := bodyWithThread("No public archive URL — tracked privately on local mailbox thread `a@x.example`.\nRoot Message-ID: `<a@x.example>`", metaA+"\n\n")
+	for _, kind := range []string{"maildir", "gmail"} {
+		if got := OriginsOf(single, kind); len(got) != 1 {
+			t.Errorf("%s: a single report has %d origins: %+v", kind, len(got), got)
+		}
+	}
+	if got := OriginsOf(bodyWithThread("N/A — opened from public PR example-org/example-server#12; no security@ thread", ""), "maildir"); len(got) != 1 || got[0].Path != PathPR {
+		t.Errorf("PR: %+v", got)
+	}
+}

@@ -24,7 +24,7 @@ func (b *planner) tracker(t *Tracker, o *Outcome) []string {
 		return nil
 	}
 	has := len(o.Add)+len(o.Remove) > 0 || o.Column != "" || o.Archive || o.Comment != nil ||
-		(o.Update != nil && o.Update.Draft != nil) || len(o.Entries) > 0 || o.Entry != nil
+		(o.Update != nil && len(o.Update.Drafts) > 0) || len(o.Entries) > 0 || o.Entry != nil
 	if !has {
 		return nil
 	}
@@ -65,23 +65,25 @@ func (b *planner) tracker(t *Tracker, o *Outcome) []string {
 			Summary: fmt.Sprintf("%s: post or update the disclosure-overdue comment (by its marker)", name),
 			Comment: &lifecycle.CommentSpec{Marker: o.Comment.Marker, Body: o.Comment.Body}})
 	}
-	draftID := ""
-	if o.Update != nil && o.Update.Draft != nil {
-		summary := fmt.Sprintf("%s: draft the reporter update (%s) to %s on the reporter's thread (not sent)", name, o.Update.Event, o.Update.Preview.To)
-		if strings.HasSuffix(o.Update.Preview.Canned, "[auto-ack]") {
-			summary += " [auto-ack]"
+	refs := map[string]string{}
+	if o.Update != nil {
+		for _, d := range o.Update.Drafts {
+			summary := fmt.Sprintf("%s: draft the reporter update (%s) to %s on the reporter's thread (not sent)", name, o.Update.Event, d.Preview.To)
+			if strings.HasSuffix(d.Preview.Canned, "[auto-ack]") {
+				summary += " [auto-ack]"
+			}
+			id := add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, DependsOn: labelDep,
+				Summary: summary, Draft: d.Spec})
+			refs[d.Placeholder] = "{{" + id + ".draft_id}}"
 		}
-		draftID = add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, DependsOn: labelDep,
-			Summary: summary, Draft: o.Update.Draft})
 	}
 	entries := append([]lifecycle.RollupEntry(nil), o.Entries...)
 	if o.Entry != nil {
 		e := *o.Entry
-		ref := "(no draft)"
-		if draftID != "" {
-			ref = "{{" + draftID + ".draft_id}}"
+		for ph, ref := range refs {
+			e.Body = strings.ReplaceAll(e.Body, ph, ref)
 		}
-		e.Body = strings.ReplaceAll(e.Body, draftPlaceholder, ref)
+		e.Body = strings.ReplaceAll(e.Body, draftPlaceholder, "(no draft)")
 		entries = append(entries, e)
 	}
 	for _, e := range entries {

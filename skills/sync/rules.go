@@ -64,13 +64,21 @@ type Change struct {
 
 // Update is the reporter update a pass proposes or records.
 type Update struct {
-	Event   string
-	Preview *reply.Preview
-	// Draft is the draft to create; nil when the update is only recorded.
-	Draft *lifecycle.DraftSpec
+	Event string
+	// Drafts are the drafts to create (one per reporter thread); none when
+	// the update is only recorded.
+	Drafts []PlannedDraft
 	// Line is the reporter-notification line of the rollup entry; the planner
 	// replaces draftPlaceholder with the draft's id.
 	Line string
+}
+
+// PlannedDraft is one reporter draft of an update; the planner replaces
+// Placeholder in the update's line with the draft's id.
+type PlannedDraft struct {
+	Preview     *reply.Preview
+	Spec        *lifecycle.DraftSpec
+	Placeholder string
 }
 
 // MarkerComment is a standalone comment upserted by its marker.
@@ -301,7 +309,8 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 	if p.Mail != nil {
 		mailKind = p.Mail.Kind()
 	}
-	origin := reply.OriginOf(is.Body, mailKind)
+	origins := reply.OriginsOf(is.Body, mailKind)
+	origin := origins[0]
 	switch origin.Path {
 	case reply.PathPR, reply.PathMarkdown, reply.PathScan:
 		if landing {
@@ -327,87 +336,182 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 		notDrafted("no mail backend is configured")
 		return nil
 	}
-	th, missing, err := p.replyThread(ctx, origin, is)
-	if err != nil {
-		o.flag(Flag{Kind: "reporter", Text: fmt.Sprintf("accepted-as-valid update due, but reading the mail failed (%v): sync again to retry", err)})
+	// One update per primary reporter thread (after a merge, every reporter
+	// on their own thread, each draft with its own key). A thread that needs
+	// a retry or a human first holds back the whole update, so the rollup
+	// records it once for every reporter.
+	var ups []threadUpdate
+	for i, or := range origins {
+		u, err := p.acceptedOn(ctx, t, or, name)
+		if err != nil {
+			return err
+		}
+		if u.flag != "" {
+			o.flag(Flag{Kind: "reporter", Text: "accepted-as-valid update due, but " + u.flag})
+			return nil
+		}
+		if len(origins) > 1 {
+			u.placeholder = fmt.Sprintf("{{draft%d}}", i)
+		}
+		ups = append(ups, u)
+	}
+	if len(ups) == 1 {
+		u := ups[0]
+		switch {
+		case u.missing != "":
+			notDrafted(u.missing)
+		case u.sent != "":
+			record(fmt.Sprintf("sent on %s.", u.sent))
+			o.change("§6.9", "record the accepted-as-valid update the team already sent (%s)", u.sent)
+		case u.pending != "":
+			record(fmt.Sprintf("draft `%s` is pending in Drafts (not sent).", u.pending))
+			o.change("§6.9", "record the pending accepted-as-valid draft %s (it is not created again)", u.pending)
+		default:
+			line := updateLine + ": draft `" + draftPlaceholder + "` on the reporter's thread awaits review in Drafts (not sent)." + u.relayLine
+			o.Update = &Update{Event: event, Drafts: []PlannedDraft{{Preview: u.preview, Spec: u.spec, Placeholder: draftPlaceholder}}, Line: line}
+			o.Notes = append(o.Notes, u.notes...)
+			o.decide("reporter update", u.canned, "server", "§6.9: the report was accepted as valid")
+			o.change("§6.9", "draft the reporter update %q to %s on the reporter's thread (not sent)", u.canned, u.preview.To)
+		}
 		return nil
 	}
-	if missing != "" {
-		notDrafted(missing)
+	if !slices.ContainsFunc(ups, func(u threadUpdate) bool { return u.missing == "" }) {
+		var why []string
+		for _, u := range ups {
+			why = append(why, u.who+": "+u.missing)
+		}
+		notDrafted("for no reporter of this merged tracker can it be drafted (" + strings.Join(why, "; ") + ")")
 		return nil
+	}
+	up := &Update{Event: event}
+	var parts []string
+	for _, u := range ups {
+		switch {
+		case u.missing != "":
+			parts = append(parts, u.who+": not drafted — "+u.missing)
+			o.Notes = append(o.Notes, "no reporter update drafted for "+u.who+": "+u.missing)
+		case u.sent != "":
+			parts = append(parts, u.who+": sent on "+u.sent)
+			o.change("§6.9", "record the accepted-as-valid update the team already sent to %s (%s)", u.who, u.sent)
+		case u.pending != "":
+			parts = append(parts, fmt.Sprintf("%s: draft `%s` is pending in Drafts (not sent)", u.who, u.pending))
+			o.change("§6.9", "record the pending accepted-as-valid draft %s for %s (it is not created again)", u.pending, u.who)
+		default:
+			parts = append(parts, fmt.Sprintf("%s: draft `%s` on their thread awaits review in Drafts (not sent)%s", u.who, u.placeholder, strings.TrimSuffix(u.relayLine, ".")))
+			up.Drafts = append(up.Drafts, PlannedDraft{Preview: u.preview, Spec: u.spec, Placeholder: u.placeholder})
+			o.Notes = append(o.Notes, u.notes...)
+			o.decide("reporter update", u.canned+" to "+u.who, "server", "§6.9: the report was accepted as valid; every reporter of a merged tracker is told on their own thread")
+			o.change("§6.9", "draft the reporter update %q to %s on their own thread (not sent)", u.canned, u.preview.To)
+		}
+	}
+	up.Line = fmt.Sprintf("%s, one per reporter (%d reporters after a merge): %s.", updateLine, len(ups), strings.Join(parts, "; "))
+	o.Update = up
+	return nil
+}
+
+// threadUpdate is the accepted-as-valid update on one reporter's thread:
+// exactly one of flag (retry or a human first), missing (cannot be drafted),
+// sent (date), pending (draft id) or a planned draft is set.
+type threadUpdate struct {
+	who           string
+	flag, missing string
+	sent, pending string
+	preview       *reply.Preview
+	spec          *lifecycle.DraftSpec
+	canned        string
+	relayLine     string
+	notes         []string
+	placeholder   string
+}
+
+// acceptedOn decides the update on one reporter's thread.
+func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, name string) (threadUpdate, error) {
+	is := t.Issue
+	u := threadUpdate{who: "the reporter", placeholder: draftPlaceholder}
+	th, missing, err := p.replyThread(ctx, origin, is)
+	if err != nil {
+		u.flag = fmt.Sprintf("reading the mail failed (%v): sync again to retry", err)
+		return u, nil
+	}
+	if missing != "" {
+		u.missing = missing
+		return u, nil
 	}
 	root, ok := th.Root()
 	if !ok {
-		notDrafted("the reporter's thread has no message")
-		return nil
+		u.missing = "the reporter's thread has no message"
+		return u, nil
+	}
+	if n := reply.OneLine(root.From.Name); n != "" && !strings.Contains(n, "@") {
+		u.who = n
+	} else if root.From.Email != "" {
+		u.who = root.From.Email
 	}
 	key := "accepted:" + lifecycle.NormalizeMessageID(root.MessageID)
 	for _, m := range th.Messages {
 		if !m.IsDraft && m.DraftKey == key {
-			record(fmt.Sprintf("sent on %s.", m.Date.UTC().Format("2006-01-02")))
-			o.change("§6.9", "record the accepted-as-valid update the team already sent (%s)", m.Date.UTC().Format("2006-01-02"))
-			return nil
+			u.sent = m.Date.UTC().Format("2006-01-02")
+			return u, nil
 		}
 	}
 	drafts, err := p.Mail.ListDrafts(ctx, th.ID)
 	if err != nil {
-		o.flag(Flag{Kind: "reporter", Text: fmt.Sprintf("accepted-as-valid update due, but listing drafts failed (%v): sync again to retry", err)})
-		return nil
+		u.flag = fmt.Sprintf("listing drafts failed (%v): sync again to retry", err)
+		return u, nil
 	}
 	for _, d := range drafts {
 		if d.Key == key {
-			record(fmt.Sprintf("draft `%s` is pending in Drafts (not sent).", d.ID))
-			o.change("§6.9", "record the pending accepted-as-valid draft %s (it is not created again)", d.ID)
-			return nil
+			u.pending = d.ID
+			return u, nil
 		}
 	}
 	// Another pending draft on the thread (say, the receipt) goes out first:
 	// a draft is never shadowed, and this one is drafted on a later pass.
 	for _, d := range drafts {
-		o.flag(Flag{Kind: "reporter", Text: fmt.Sprintf("accepted-as-valid update due, but draft %s is pending on the reporter's thread: send or discard it, then sync again", d.ID)})
-		return nil
+		u.flag = fmt.Sprintf("draft %s is pending on the reporter's thread: send or discard it, then sync again", d.ID)
+		return u, nil
 	}
 	cn, err := projects.FindCanned(p.Canned, name)
 	if err != nil {
-		return fmt.Errorf("[canned] accepted_as_valid: %w", err)
+		return u, fmt.Errorf("[canned] accepted_as_valid: %w", err)
 	}
 	req := reply.Request{Thread: th, Canned: cn, Purpose: "accepted"}
 	fwd, relayed := p.forwarder(t, origin)
 	if relayed {
 		if fwd.Contact.Email == "" {
-			notDrafted("the tracker is in via-forwarder mode, but " + fwd.Note)
-			return nil
+			u.missing = "the tracker is in via-forwarder mode, but " + fwd.Note
+			return u, nil
 		}
 		to := fwd.Contact
 		req.To = &to
 		req.Values = map[string]string{"REPORTER_NAME": reporterFirstName(is)}
+		if c := reporterCredit(is); c != "" {
+			u.who = c
+		}
 	}
 	preview, spec, note, err := reply.Compose(ctx, p.Mail, p.Config, req)
 	if err != nil {
-		return err
+		return u, err
 	}
 	if spec == nil {
-		notDrafted(note)
-		return nil
+		u.missing = note
+		return u, nil
 	}
-	line := updateLine + ": draft `" + draftPlaceholder + "` on the reporter's thread awaits review in Drafts (not sent)."
 	if relayed {
 		body := reply.AddressingBlock(fwd.Contact, lifecycle.Address{Name: reporterCredit(is)}, nil, spec.Request.Body, p.Config.Project.Name, p.signer())
 		spec.Request.Body, preview.Body = body, body
 		preview.Canned += " (relayed via " + fwd.Adapter + ")"
-		line += fmt.Sprintf(" Relayed through forwarder `%s` to %s (accepted-as-valid is on the relay list).", fwd.Adapter, reply.FormatAddress(fwd.Contact))
-		o.Notes = append(o.Notes, fmt.Sprintf("via forwarder %s: the update goes to %s on the relay thread, in the relay shape (%s)", fwd.Adapter, reply.FormatAddress(fwd.Contact), fwd.Note))
+		u.relayLine = fmt.Sprintf(" Relayed through forwarder `%s` to %s (accepted-as-valid is on the relay list).", fwd.Adapter, reply.FormatAddress(fwd.Contact))
+		u.notes = append(u.notes, fmt.Sprintf("via forwarder %s: the update goes to %s on the relay thread, in the relay shape (%s)", fwd.Adapter, reply.FormatAddress(fwd.Contact), fwd.Note))
 	} else if origin.Relay {
-		line += " The only recorded thread is a relay (accepted-as-valid is on the relay list)."
-		o.Notes = append(o.Notes, "the only recorded thread is a relay: check the draft's recipient before sending")
+		u.relayLine = " The only recorded thread is a relay (accepted-as-valid is on the relay list)."
+		u.notes = append(u.notes, "the only recorded thread is a relay: check the draft's recipient before sending")
 	}
 	if p.Config.Disclosure.AcknowledgementModel == "auto" {
 		preview.Canned += " [auto-ack]"
 	}
-	o.Update = &Update{Event: event, Preview: preview, Draft: spec, Line: line}
-	o.decide("reporter update", cn.Name, "server", "§6.9: the report was accepted as valid")
-	o.change("§6.9", "draft the reporter update %q to %s on the reporter's thread (not sent)", cn.Name, preview.To)
-	return nil
+	u.preview, u.spec, u.canned = preview, spec, cn.Name
+	return u, nil
 }
 
 // forwarder is the relay a tracker in via-forwarder mode goes through: the

@@ -296,7 +296,7 @@ func TestReporterAcceptedRule(t *testing.T) {
 				}
 			}
 			o := run(t, p, tr)
-			gotDraft := o.Update != nil && o.Update.Draft != nil
+			gotDraft := o.Update != nil && len(o.Update.Drafts) > 0
 			if gotDraft != tc.draft {
 				t.Fatalf("draft planned %v, want %v (update %+v, notes %v, flags %+v)", gotDraft, tc.draft, o.Update, o.Notes, o.Flags)
 			}
@@ -310,7 +310,7 @@ func TestReporterAcceptedRule(t *testing.T) {
 				t.Errorf("reporter flag %v, want %v: %+v", got, tc.flag, o.Flags)
 			}
 			if gotDraft {
-				req := o.Update.Draft.Request
+				req := o.Update.Drafts[0].Spec.Request
 				if req.Key != "accepted:"+rootID || req.Subject != "Re: Stored XSS in the web UI" || req.To[0].Email != "ada@reporter.example" {
 					t.Errorf("draft request %+v", req)
 				}

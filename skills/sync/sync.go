@@ -74,8 +74,11 @@ type Item struct {
 	Blockers []string       `json:"blockers,omitempty"`
 	Flags    []Flag         `json:"flags,omitempty"`
 	Draft    *reply.Preview `json:"draft,omitempty"`
-	Notes    []string       `json:"notes,omitempty"`
-	Actions  []string       `json:"actions,omitempty"`
+	// OtherDrafts are the same update to the other reporters of a merged
+	// tracker, each on their own thread.
+	OtherDrafts []*reply.Preview `json:"other_reporter_drafts,omitempty" jsonschema:"after a merge: the same update to every other reporter, each on their own thread"`
+	Notes       []string         `json:"notes,omitempty"`
+	Actions     []string         `json:"actions,omitempty"`
 }
 
 // Skipped is a tracker the bulk pre-flight left out, with the rule and signals.
@@ -261,7 +264,13 @@ func (p *Pass) item(t *Tracker, o *Outcome) Item {
 			it.Changes = append(it.Changes, c.Rule+": "+c.Text)
 		}
 		if o.Update != nil {
-			it.Draft = o.Update.Preview
+			for i, d := range o.Update.Drafts {
+				if i == 0 {
+					it.Draft = d.Preview
+				} else {
+					it.OtherDrafts = append(it.OtherDrafts, d.Preview)
+				}
+			}
 		}
 	}
 	return it

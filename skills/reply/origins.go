@@ -1,0 +1,80 @@
+package reply
+
+import (
+	"strings"
+
+	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
+)
+
+// OriginsOf returns every primary reporter thread of a tracker for the mail
+// backend of kind mailKind: OriginOf's origin first, then, after merges, the
+// thread of each other reporter. A merged tracker records one line per
+// reporter in the Security mailing list thread field and carries each merged
+// report's intake block; every primary (non-relay) line or mail intake block
+// whose thread is not already listed adds one origin. A tracker whose
+// OriginOf path is not the mail path (a PR, a findings file, a scan, unknown)
+// returns only that origin.
+func OriginsOf(body, mailKind string) []Origin {
+	first := OriginOf(body, mailKind)
+	out := []Origin{first}
+	if first.Path != PathMail || (first.ThreadID == "" && first.RootMessageID == "") {
+		return out
+	}
+	seen := map[string]bool{}
+	mark := func(o Origin) {
+		if o.ThreadID != "" {
+			seen["t:"+o.ThreadID] = true
+		}
+		if o.RootMessageID != "" {
+			seen["r:"+lifecycle.NormalizeMessageID(o.RootMessageID)] = true
+		}
+	}
+	known := func(o Origin) bool {
+		return (o.ThreadID != "" && seen["t:"+o.ThreadID]) ||
+			(o.RootMessageID != "" && seen["r:"+lifecycle.NormalizeMessageID(o.RootMessageID)])
+	}
+	mark(first)
+	relayed := viaForwarder(body)
+	for _, m := range lifecycle.ParseIntakeMetas(body) {
+		if m.Source != "" && m.Source != "mail" {
+			continue
+		}
+		for _, id := range m.ThreadIDs {
+			if k, tid, ok := strings.Cut(id, ":"); ok && k == mailKind {
+				o := Origin{Path: PathMail, ThreadID: tid, RootMessageID: strings.TrimPrefix(m.Key, "mail:"), Relay: relayed,
+					Note: "thread recorded at import of a merged report"}
+				if !known(o) {
+					out = append(out, o)
+					mark(o)
+				}
+				break
+			}
+		}
+	}
+	field, _ := lifecycle.ParseBody(body).Get(lifecycle.FieldThread)
+	for _, line := range strings.Split(field, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || relayRE.MatchString(line) {
+			continue
+		}
+		o := Origin{Path: PathMail}
+		if m := rootIDRE.FindStringSubmatch(line); m != nil {
+			o.RootMessageID = lifecycle.NormalizeMessageID(m[1])
+		}
+		switch m := threadSentinelRE.FindStringSubmatch(line); {
+		case m != nil && (mailKind == "gmail") == strings.Contains(line, "Gmail thread"):
+			o.ThreadID, o.Note = m[1], "a reporter's line of the Security mailing list thread field"
+		case mailKind == "maildir" && o.RootMessageID != "":
+			o.ThreadID, o.Note = o.RootMessageID, "thread of a reporter's root Message-ID in the Security mailing list thread field"
+		case o.RootMessageID != "":
+			o.Note = "a reporter's root Message-ID in the Security mailing list thread field"
+		default:
+			continue
+		}
+		if !known(o) {
+			out = append(out, o)
+			mark(o)
+		}
+	}
+	return out
+}
