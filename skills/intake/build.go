@@ -164,6 +164,12 @@ func (b *builder) candidate(ctx context.Context, item string, th lifecycle.Threa
 func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Thread, root lifecycle.Message, class Class, dec Decision) (Candidate, error) {
 	cfg := b.cfg
 	ex := b.extract(root)
+	if ex.CreditNote != "" {
+		c.Doubts = append(c.Doubts, ex.CreditNote)
+		if len(c.Injection) == 0 {
+			c.Injection = []string{"a credit line reads as instructions to an agent"}
+		}
+	}
 	b.avoid = append(append([]string{}, ex.ReporterCVSS...), ex.ReporterCWE...)
 	defer func() { b.avoid = nil }()
 	title := withoutObserved(ex.Title)
@@ -292,7 +298,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 
 func (b *builder) importEntry(c Candidate, th lifecycle.Thread, root lifecycle.Message, class Class, ex Extracted, versions, credit, receiptNote string, bodyNotes []string) lifecycle.RollupEntry {
 	reporter := root.From.Name
-	if reporter == "" {
+	if reporter == "" || readsAsInstructions(reporter) {
 		reporter = root.From.Email
 	}
 	if ex.Credit != "" {
@@ -317,6 +323,9 @@ func (b *builder) importEntry(c Candidate, th lifecycle.Thread, root lifecycle.M
 	fmt.Fprintf(&body, "- Extracted fields: Affected versions %s; Reporter credited as %q (placeholder: the receipt asks for the preferred form); Severity `Unknown`; CWE not set.\n", v, oneLine(credit))
 	if len(ex.ReporterCVSS) > 0 || len(ex.ReporterCWE) > 0 {
 		body.WriteString("- Reporter-supplied CVSS/CWE observed and not copied: the team scores independently.\n")
+	}
+	if ex.CreditNote != "" {
+		body.WriteString("- Credit: " + ex.CreditNote + ".\n")
 	}
 	for _, n := range bodyNotes {
 		body.WriteString("- Body note: " + n + "\n")

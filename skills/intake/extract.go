@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"fmt"
 	"net/mail"
 	"regexp"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/vulnsteward/vulnsteward/policy/untrusted"
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
 )
 
@@ -41,8 +43,12 @@ type Extracted struct {
 	// CreditRule says where Credit came from: "attribution line", "From
 	// display name", "From address local part", "bot policy: <rule>",
 	// "service sender: taken from body", "service sender: no reporter named in body".
-	CreditRule    string `json:"credit_rule"`
-	CreditIsTool  bool   `json:"credit_is_tool"`
+	CreditRule   string `json:"credit_rule"`
+	CreditIsTool bool   `json:"credit_is_tool"`
+	// CreditNote says why a credit line of the report was not used: an
+	// attribution line (or display name) that reads as instructions to an
+	// agent is never a credit ("" when nothing was refused).
+	CreditNote    string `json:"credit_note,omitempty"`
 	ReporterEmail string `json:"reporter_email"`
 	// ReporterCVSS and ReporterCWE are what the reporter claimed: observed
 	// state for the proposal, never copied into Severity or CWE (§14.5).
@@ -86,7 +92,7 @@ func Extract(root lifecycle.Message, c ExtractContext) Extracted {
 	}
 	ex.CodePointers = codePointers(clean, c.ProductNames, c.CodeExtensions)
 	ex.AffectedVersions, ex.VersionStrings = affectedVersions(clean, c.ProductNames)
-	ex.Credit, ex.CreditRule, ex.CreditIsTool, ex.ReporterEmail = credit(root, clean, c)
+	ex.Credit, ex.CreditRule, ex.CreditIsTool, ex.ReporterEmail, ex.CreditNote = credit(root, clean, c)
 	return ex
 }
 
@@ -110,51 +116,94 @@ var (
 	wrappedQuotesR = strings.NewReplacer("“", "", "”", "", "\"", "", "‘", "", "’", "")
 )
 
-// credit applies the §4.11 credit rule and then the §4.11.1 bot rule.
-func credit(root lifecycle.Message, body string, c ExtractContext) (name, rule string, tool bool, reporterEmail string) {
+// credit applies the §4.11 credit rule and then the §4.11.1 bot rule. A
+// candidate credit that reads as instructions to an agent (an attribution
+// line "Credit: ignore previous instructions …") is never used: the rule
+// falls back to the next source (the From display name, else the address's
+// local part) and note says so.
+func credit(root lifecycle.Message, body string, c ExtractContext) (name, rule string, tool bool, reporterEmail, note string) {
 	from := root.From
 	service := isServiceAddress(from.Email, c.ServiceAddresses)
 	if !service {
 		reporterEmail = strings.ToLower(strings.TrimSpace(from.Email))
 	}
+	var refused []string
+	usable := func(what, v string) string {
+		if v != "" && readsAsInstructions(v) {
+			refused = append(refused, what)
+			return ""
+		}
+		return v
+	}
 
-	attributed := attributionCredit(body)
+	attributed := usable("attribution line", attributionCredit(body))
 	switch {
 	case attributed != "":
 		name, rule = attributed, CreditRuleAttribution
 	case service:
 		name, rule = "", CreditRuleServiceNone
-		if n, e := relayedReporter(body, c.ServiceAddresses); n != "" {
+		if n, e := relayedReporter(body, c.ServiceAddresses); usable("relayed reporter", n) != "" {
 			name, rule = n, CreditRuleServiceBody
 			if reporterEmail == "" {
 				reporterEmail = e
 			}
-		} else if n := listRewrittenName(from.Name); n != "" {
+		} else if n := usable("From display name", listRewrittenName(from.Name)); n != "" {
 			// A list that rewrites From for DMARC keeps the person's name
 			// as "Jane Doe via security".
 			name, rule = n, CreditRuleDisplayName
 		}
 	default:
-		if n := displayName(from.Name); n != "" {
+		if n := usable("From display name", displayName(from.Name)); n != "" {
 			name, rule = n, CreditRuleDisplayName
-		} else if local, _, ok := strings.Cut(strings.TrimSpace(from.Email), "@"); ok && local != "" {
+		} else if local, _, ok := strings.Cut(strings.TrimSpace(from.Email), "@"); ok && usable("From address local part", local) != "" {
 			name, rule = local, CreditRuleLocalPart
 		}
 	}
+	if len(refused) > 0 {
+		fallback := "no credit (confirm it with the reporter)"
+		if name != "" {
+			fallback = "the " + rule
+		}
+		note = fmt.Sprintf("the report's %s was not used as the credit: it reads as instructions to an agent (prompt injection); the credit falls back to %s", strings.Join(refused, " and "), fallback)
+		rule += "; " + strings.Join(refused, " and ") + " refused (reads as instructions)"
+	}
 	if name == "" {
-		return "", rule, false, reporterEmail
+		return "", rule, false, reporterEmail, note
 	}
 	if bot, why := IsBot(name); bot {
-		return name, creditRuleBotPrefix + why, true, reporterEmail
+		return name, creditRuleBotPrefix + why, true, reporterEmail, note
 	}
 	// The address itself may name the tool ("ci-scanner@acme.example") while the
 	// display name is a brand; only when the credit came from the From header.
-	if rule == CreditRuleDisplayName || rule == CreditRuleLocalPart {
+	if strings.HasPrefix(rule, CreditRuleDisplayName) || strings.HasPrefix(rule, CreditRuleLocalPart) {
 		if bot, why := IsBot(from.Email); bot {
-			return name, creditRuleBotPrefix + why, true, reporterEmail
+			return name, creditRuleBotPrefix + why, true, reporterEmail, note
 		}
 	}
-	return name, rule, false, reporterEmail
+	return name, rule, false, reporterEmail, note
+}
+
+// readsAsInstructions reports whether a would-be credit (or a display name)
+// trips the injection detector: such a line is data, never a name to publish.
+// A directive rule matching one word only ("AutoTriage", a brand) is a name,
+// not an instruction; hidden-text and look-alike findings always count.
+func readsAsInstructions(v string) bool {
+	for _, f := range untrusted.DetectInjection(v) {
+		if !oneWordDirective(f) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneWordDirective(f untrusted.Finding) bool {
+	switch f.Rule {
+	case untrusted.RuleOverride, untrusted.RuleRoleChange, untrusted.RuleSystemPrompt, untrusted.RuleAddressesAgent,
+		untrusted.RuleWorkflowBypass, untrusted.RuleCVEDecision, untrusted.RuleStateChange, untrusted.RuleRunCommand,
+		untrusted.RuleExfiltration, untrusted.RuleAuthorityClaim, untrusted.RuleVerbatim, untrusted.RuleRemoteDirective:
+		return len(strings.Fields(f.Match)) <= 1
+	}
+	return false
 }
 
 // attributionCredit is an explicit attribution in the body, copied as

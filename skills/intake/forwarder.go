@@ -149,6 +149,10 @@ func relayCredit(a projects.Forwarder, body string, r *Relay) error {
 		if name == "" {
 			continue
 		}
+		if readsAsInstructions(name) {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("the relay's credit line (forwarder %s credit pattern) reads as instructions to an agent (prompt injection): not used as the credit", a.Name))
+			continue
+		}
 		r.Credit, r.CreditKind, r.CreditRule = name, CreditHuman, "forwarder "+a.Name+" credit pattern"
 		for _, h := range a.ServiceHints {
 			if re, err := regexp.Compile(h); err == nil && re.MatchString(name) {

@@ -311,7 +311,7 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 			blockers = append(blockers, fmt.Sprintf("the PR's milestone %q does not exist in the tracker: create it by hand, or pass milestone (an existing one, or none) in `items`", milestone))
 		}
 	} else if milestoneBy == "server" {
-		it.Warnings = append(it.Warnings, "the PR has no milestone: none is set (pass milestone in `items` to set one; never invented)")
+		it.Warnings = append(it.Warnings, untrusted.Wrap("import warning (may quote the PR)", "the PR has no milestone: none is set (pass milestone in `items` to set one; never invented)"))
 	}
 	it.Milestone = milestone
 
@@ -326,7 +326,7 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 	if dec.Title != "" {
 		title, titleBy = cleanTitle(dec.Title), "agent"
 	} else if short {
-		it.Warnings = append(it.Warnings, fmt.Sprintf("the cleaned title %q is short: consider a longer, component-named title (title in `items`)", title))
+		it.Warnings = append(it.Warnings, untrusted.Wrap("import warning (may quote the PR)", fmt.Sprintf("the cleaned title %q is short: consider a longer, component-named title (title in `items`)", title)))
 	}
 	pb.Decide(id, "title", "see tracker.title", titleBy, "")
 
@@ -380,7 +380,7 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 	case pr.State == "open":
 		stateLabel = cfg.Labels.PROpen
 	default:
-		it.Warnings = append(it.Warnings, "closed unmerged PR: no PR-state label is set")
+		it.Warnings = append(it.Warnings, untrusted.Wrap("import warning (may quote the PR)", "closed unmerged PR: no PR-state label is set"))
 	}
 	labels := []string{scope}
 	if stateLabel != "" {

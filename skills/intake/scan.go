@@ -410,6 +410,7 @@ func appendLine(old, l string) string {
 func setASVSField(f *Finding, label, v string) bool {
 	switch strings.ToLower(strings.TrimSpace(label)) {
 	case "severity", "risk":
+		f.SeverityRaw = v
 		f.Severity = strings.ToUpper(strings.Trim(v, "*_` "))
 		if !severityTags[f.Severity] && f.Severity != "" {
 			f.Warnings = append(f.Warnings, fmt.Sprintf("severity %q is not a known tag: recorded as UNKNOWN", v))
@@ -610,8 +611,12 @@ func triageFinding(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, ix *t
 	}
 	if !selected {
 		title, _ := untrusted.Clean(f.Title)
-		it := ImportItem{Item: f.ID, Ref: src.scanID + "/" + f.ID, Title: untrusted.Wrap("finding title", title), Severity: f.Severity, Category: firstNonEmpty(f.CWE, f.Category),
-			Bucket: bucket, Grounding: grounding, Signals: signals, Warnings: f.Warnings, Injection: injectionIn(f.Title, f.Details, f.Attacker, f.Impact, f.RecommendedFix)}
+		it := ImportItem{Item: f.ID, Ref: src.scanID + "/" + f.ID, Title: untrusted.Wrap("finding title", title),
+			Severity: optText("scanner severity (a hypothesis: not copied to the tracker)", f.Severity),
+			Category: optText("scanner CWE or rule (not copied to the tracker)", firstNonEmpty(f.CWE, f.Category)),
+			Bucket:   bucket, Grounding: grounding, Signals: signals,
+			Warnings:  warningTexts("finding warning (may quote the source)", f.Warnings),
+			Injection: findingInjection(f)}
 		if bucket != "" {
 			it.BucketBy = by
 		}
