@@ -161,3 +161,21 @@ func TestTriageAndEscalateOnGitHubAndGmailFakes(t *testing.T) {
 		t.Errorf("phase 1 twice on GitHub: %q", msg)
 	}
 }
+
+func TestEscalateBriefFencesInjectedCredit(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.deliverFixture("session-fixation-report.eml")
+	var p EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": e.now, "numbers": []int{2}}, &p)
+	var res ApplyOut
+	e.mustCall("escalate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	e.injectCredit(2, "Pauline Moreau")
+	e.clock.Advance(8 * 24 * time.Hour)
+	var brief EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": e.clock.Now().UTC().Format(time.RFC3339), "numbers": []int{2}}, &brief)
+	b := brief.Trackers[0].Brief
+	if b == nil {
+		t.Fatalf("no phase-2 brief: %+v", brief.Trackers[0])
+	}
+	assertFenced(t, "escalate brief", b.Fields, b.Rollup)
+}

@@ -355,13 +355,8 @@ func brief(c *triage.Context, r *run) *Brief {
 	cfg := r.cfg
 	body := lifecycle.ParseBody(c.Issue.Body)
 	desc, _ := body.Get(lifecycle.FieldDescription)
-	b := &Brief{Description: untrusted.Wrap("report text (tracker description)", desc), Fields: map[string]string{},
+	b := &Brief{Description: untrusted.Wrap("report text (tracker description)", desc), Fields: triage.FieldViews(body),
 		Rollup: triage.RollupSummaries(c.Comments, cfg.Markers.RollupPrefix), Precedents: c.Precedents, Outline: Outline, Comments: []triage.CommentView{}}
-	for _, name := range lifecycle.FieldOrder {
-		if v, err := body.Get(name); err == nil && name != lifecycle.FieldDescription && v != "" && v != lifecycle.NoResponse {
-			b.Fields[name] = v
-		}
-	}
 	comments, _ := triage.DiscussionComments(c.Comments, cfg.Markers.RollupPrefix, time.Time{}, 20)
 	for _, cm := range comments {
 		b.Comments = append(b.Comments, triage.ViewComment(cm, r.trusted))

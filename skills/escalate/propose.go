@@ -54,15 +54,15 @@ type DraftPreview struct {
 
 // Brief is what the agent reads to draft the phase-2 analysis.
 type Brief struct {
-	Description   untrusted.Text       `json:"description"`
-	Fields        map[string]string    `json:"fields,omitempty"`
-	Comments      []triage.CommentView `json:"comments"`
-	Rollup        []string             `json:"rollup,omitempty"`
-	FollowUps     []triage.MessageView `json:"reporter_follow_ups,omitempty"`
-	PullRequests  []string             `json:"pull_requests,omitempty"`
-	Precedents    []triage.Precedent   `json:"precedents,omitempty"`
-	SecurityModel []string             `json:"security_model,omitempty" jsonschema:"section: URL (triage_propose returns the text)"`
-	Outline       string               `json:"outline" jsonschema:"the structure the text must follow"`
+	Description   untrusted.Text            `json:"description"`
+	Fields        map[string]untrusted.Text `json:"fields,omitempty" jsonschema:"filled body fields except the description, fenced: they may hold reporter-supplied text"`
+	Comments      []triage.CommentView      `json:"comments"`
+	Rollup        []untrusted.Text          `json:"rollup,omitempty" jsonschema:"status rollup entry summaries, fenced: they may quote the report"`
+	FollowUps     []triage.MessageView      `json:"reporter_follow_ups,omitempty"`
+	PullRequests  []string                  `json:"pull_requests,omitempty"`
+	Precedents    []triage.Precedent        `json:"precedents,omitempty"`
+	SecurityModel []string                  `json:"security_model,omitempty" jsonschema:"section: URL (triage_propose returns the text)"`
+	Outline       string                    `json:"outline" jsonschema:"the structure the text must follow"`
 }
 
 // Escalation is one tracker's escalation as the proposal shows it.

@@ -70,14 +70,29 @@ func DiscussionComments(comments []lifecycle.Comment, rollupPrefix string, since
 	return out, omitted
 }
 
-// RollupSummaries lists the "date · @handle · action" lines of the rollup.
-func RollupSummaries(comments []lifecycle.Comment, rollupPrefix string) []string {
-	var out []string
+// RollupSummaries lists the "date · @handle · action" lines of the rollup,
+// each fenced as untrusted: an action carries text taken from the report (the
+// import's "Import (Report, <credit>)"), so it is data, not instructions.
+func RollupSummaries(comments []lifecycle.Comment, rollupPrefix string) []untrusted.Text {
+	var out []untrusted.Text
 	for _, c := range lifecycle.FindRollups(comments, rollupPrefix) {
 		for _, e := range lifecycle.ParseRollup(c.Body) {
 			if e.Parsed {
-				out = append(out, fmt.Sprintf("%s · @%s · %s", e.Date, e.Handle, e.Action))
+				out = append(out, untrusted.Wrap("status rollup entry (may quote the report)", fmt.Sprintf("%s · @%s · %s", e.Date, e.Handle, e.Action)))
 			}
+		}
+	}
+	return out
+}
+
+// FieldViews returns the tracker body's filled fields except the description,
+// each fenced as untrusted: fields such as "Reporter credited as" hold text
+// taken from the report (tracker_get shows them the same way).
+func FieldViews(body *lifecycle.Body) map[string]untrusted.Text {
+	out := map[string]untrusted.Text{}
+	for _, name := range lifecycle.FieldOrder {
+		if v, err := body.Get(name); err == nil && name != lifecycle.FieldDescription && v != "" && v != lifecycle.NoResponse {
+			out[name] = untrusted.Wrap("tracker field "+name, v)
 		}
 	}
 	return out

@@ -81,34 +81,34 @@ type PreviousProposal struct {
 // Bundle is one tracker as the proposal shows it: what the agent needs to
 // judge, and what the plan would post.
 type Bundle struct {
-	Item              string            `json:"item"`
-	Number            int               `json:"number"`
-	URL               string            `json:"url"`
-	Title             untrusted.Text    `json:"title"`
-	Labels            []string          `json:"labels"`
-	Created           string            `json:"created"`
-	Step              int               `json:"step"`
-	DaysStalled       int               `json:"days_stalled"`
-	Mode              Mode              `json:"mode" jsonschema:"first: no proposal yet; retriage: only what landed after the last proposal is shown; rerun: a proposal exists and nothing is new"`
-	Scope             string            `json:"scope"`
-	InferredScopes    []string          `json:"inferred_scopes,omitempty"`
-	CodePointers      []string          `json:"code_pointers,omitempty"`
-	Description       *untrusted.Text   `json:"description,omitempty"`
-	Fields            map[string]string `json:"fields,omitempty" jsonschema:"filled body fields except the description"`
-	Comments          []CommentView     `json:"comments"`
-	CommentsOmitted   int               `json:"comments_omitted,omitempty"`
-	Rollup            []string          `json:"rollup,omitempty"`
-	Thread            ThreadView        `json:"thread"`
-	PullRequests      []PRView          `json:"pull_requests,omitempty"`
-	Precedents        []Precedent       `json:"precedents"`
-	PreviousProposal  *PreviousProposal `json:"previous_proposal,omitempty"`
-	SuggestedMentions []Suggestion      `json:"suggested_mentions"`
-	Needs             string            `json:"needs,omitempty"`
-	Class             string            `json:"class,omitempty"`
-	Comment           string            `json:"proposed_comment,omitempty"`
-	Action            string            `json:"action,omitempty"`
-	Next              string            `json:"next,omitempty"`
-	Notes             []string          `json:"notes,omitempty"`
+	Item              string                    `json:"item"`
+	Number            int                       `json:"number"`
+	URL               string                    `json:"url"`
+	Title             untrusted.Text            `json:"title"`
+	Labels            []string                  `json:"labels"`
+	Created           string                    `json:"created"`
+	Step              int                       `json:"step"`
+	DaysStalled       int                       `json:"days_stalled"`
+	Mode              Mode                      `json:"mode" jsonschema:"first: no proposal yet; retriage: only what landed after the last proposal is shown; rerun: a proposal exists and nothing is new"`
+	Scope             string                    `json:"scope"`
+	InferredScopes    []string                  `json:"inferred_scopes,omitempty"`
+	CodePointers      []string                  `json:"code_pointers,omitempty"`
+	Description       *untrusted.Text           `json:"description,omitempty"`
+	Fields            map[string]untrusted.Text `json:"fields,omitempty" jsonschema:"filled body fields except the description, fenced: they may hold reporter-supplied text"`
+	Comments          []CommentView             `json:"comments"`
+	CommentsOmitted   int                       `json:"comments_omitted,omitempty"`
+	Rollup            []untrusted.Text          `json:"rollup,omitempty" jsonschema:"status rollup entry summaries, fenced: they may quote the report"`
+	Thread            ThreadView                `json:"thread"`
+	PullRequests      []PRView                  `json:"pull_requests,omitempty"`
+	Precedents        []Precedent               `json:"precedents"`
+	PreviousProposal  *PreviousProposal         `json:"previous_proposal,omitempty"`
+	SuggestedMentions []Suggestion              `json:"suggested_mentions"`
+	Needs             string                    `json:"needs,omitempty"`
+	Class             string                    `json:"class,omitempty"`
+	Comment           string                    `json:"proposed_comment,omitempty"`
+	Action            string                    `json:"action,omitempty"`
+	Next              string                    `json:"next,omitempty"`
+	Notes             []string                  `json:"notes,omitempty"`
 }
 
 // ModelSection is a security-model section the agent may quote.
@@ -412,12 +412,7 @@ func (r *run) tracker(ctx context.Context, item string, is lifecycle.Issue, j Ju
 		desc, _ := body.Get(lifecycle.FieldDescription)
 		w := untrusted.Wrap("report text (tracker description)", desc)
 		b.Description = &w
-		b.Fields = map[string]string{}
-		for _, name := range lifecycle.FieldOrder {
-			if v, err := body.Get(name); err == nil && name != lifecycle.FieldDescription && v != "" && v != lifecycle.NoResponse {
-				b.Fields[name] = v
-			}
-		}
+		b.Fields = FieldViews(body)
 	} else {
 		b.Notes = append(b.Notes, fmt.Sprintf("%s mode: only comments and mail after the last proposal (%s) are shown; tracker_get shows the rest", b.Mode, pr.last.At))
 	}
