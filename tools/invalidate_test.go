@@ -503,3 +503,42 @@ func TestInvalidateReproposeAfterPartialApplyDuplicatesNothing(t *testing.T) {
 		t.Errorf("#4 is %s", is.State)
 	}
 }
+
+// The reply never echoes the reporter's own CVSS/CWE, nor names another
+// reporter of a merged tracker: refused at propose, with what to remove.
+func TestInvalidateReplyRefusesPrivateReporterText(t *testing.T) {
+	e := newEnv(t, Options{})
+	_, b := fieldsOf(e, 4)
+	desc, _ := b.Get(lifecycle.FieldDescription)
+	const vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N"
+	e.setField(4, lifecycle.FieldDescription, desc+"\n\nMy assessment: "+vector+" (6.4), CWE-79.")
+	drop := e.secondReport(nil)
+	var m DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, 4, drop, nil), &m)
+	var res ApplyOut
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": m.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("merge incomplete: %+v", res.Results)
+	}
+	for _, tc := range []struct{ reason, want string }{
+		{"Your " + vector + " overstates it.", "the reporter's own CVSS or CWE"},
+		{"This is not CWE-79 as the payload is rendered as text.", "the reporter's own CVSS or CWE"},
+		{"Mina Park reported the same behaviour, and it is rendered as text.", "another reporter of this tracker"},
+		{"As mina@mina-park.example also found, it is rendered as text.", "another reporter of this tracker"},
+	} {
+		before := e.state()
+		msg := e.call("invalidate_propose", invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": tc.reason}), nil)
+		if !strings.Contains(msg, tc.want) || !strings.Contains(msg, "remove it from `reason`") {
+			t.Errorf("reason %q: got %q, want a refusal naming %q", tc.reason, msg, tc.want)
+		}
+		if e.state() != before {
+			t.Error("a refused propose wrote something")
+		}
+	}
+	// The reporter's own name is theirs to read; neutral reasoning passes.
+	var p InvalidateProposeOut
+	e.mustCall("invalidate_propose", invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "The title attribute is escaped before it reaches the page."}), &p)
+	if p.Draft == nil || !strings.Contains(p.Draft.To, "olu@adebayo-labs.example") {
+		t.Fatalf("draft %+v", p.Draft)
+	}
+}

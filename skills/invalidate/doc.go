@@ -28,7 +28,11 @@
 // slug against canned-responses.md), the case reasoning (verbatim quotes of team
 // comments, each checked against the tracker, and/or a reason in the agent's
 // words), extra placeholder values, and `silent` (close without a reply). The
-// reply never mentions the private tracker (spec §14 item 9, §19). Invalidate
+// reply never mentions the private tracker (spec §14 item 9, §19), never
+// echoes the CVSS or CWE observed in the report, and never carries the credit
+// lines, names, affiliations or addresses of the tracker's other reporters (a
+// merged tracker): such text in `reason` or `placeholders` is refused at
+// propose and re-checked at apply (DraftSpec.Avoid). Invalidate
 // closes are tracked closes: they are never recorded on the rejections ledger
 // (spec §2.7).
 //

@@ -324,11 +324,21 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	if hits := trackerMentions(spec.Request.Subject+"\n"+spec.Request.Body, cfg.Repos.Tracker); len(hits) > 0 {
 		return "", "", fmt.Errorf("the reply to the reporter must not mention the private tracker (found %s): remove it from `reason` or `placeholders`", strings.Join(hits, ", "))
 	}
-	if d.Guard != nil {
-		hits := append(d.Guard.Check(lifecycle.AudienceReporter, spec.Request.Subject), d.Guard.Check(lifecycle.AudienceReporter, spec.Request.Body)...)
-		if len(hits) > 0 {
-			return "", "", fmt.Errorf("the reply would carry text the reporter rules forbid (%s): change `reason` or `placeholders`", strings.Join(hits, "; "))
-		}
+	// What the reply must never carry: the reporter's own CVSS/CWE, and the
+	// credits, names and addresses of the tracker's other reporters. The
+	// executor re-checks the list at apply (DraftSpec.Avoid).
+	root, _ := th.Root()
+	own := root.From.Name
+	if own == "" {
+		own = root.From.Email
+	}
+	avoid := reporterAvoid(is, root, own, root.From.Email, cn.Body)
+	if hits := avoidHits(spec.Request.Subject+"\n"+spec.Request.Body, avoid); len(hits) > 0 {
+		return "", "", fmt.Errorf("the reply to the reporter must not carry %s: remove it from `reason` or `placeholders`", strings.Join(hits, "; "))
+	}
+	spec.Avoid = avoidTexts(avoid)
+	if hits := lifecycle.DraftPolicyHits(d.Guard, *spec); len(hits) > 0 {
+		return "", "", fmt.Errorf("the reply would carry text the reporter rules forbid (%s): change `reason` or `placeholders`", strings.Join(hits, "; "))
 	}
 	p.Draft = prev
 	id := pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: item,
