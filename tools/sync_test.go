@@ -606,3 +606,35 @@ func TestSyncAfterAMergeTellsEveryReporter(t *testing.T) {
 		t.Errorf("a second pass plans %+v", again.Plan.Actions)
 	}
 }
+
+// A decision that cannot take effect is an error naming why; nothing is planned.
+func TestSyncDecisionThatChangesNothingIsAnError(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.humanLabels(3, []string{"web-ui"}, nil) // #3 now carries server and web-ui
+	before := e.state()
+	for _, tc := range []struct {
+		numbers  []int
+		decision map[string]any
+		want     string
+	}{
+		{[]int{1}, map[string]any{"tracker": 1, "scope": "server"}, "the tracker is closed"},
+		{[]int{1}, map[string]any{"tracker": 1, "skip_reporter_update": true}, "the tracker is closed"},
+		{[]int{2}, map[string]any{"tracker": 2, "skip_reporter_update": true}, "no accepted-as-valid update is due"},
+		{[]int{3}, map[string]any{"tracker": 3, "scope": "server"}, "the tracker is blocked"},
+		{[]int{5}, map[string]any{"tracker": 5, "skip_reporter_update": true}, "no accepted-as-valid update is due"},
+	} {
+		msg := e.call("sync_propose", map[string]any{"numbers": tc.numbers, "now": e.now, "decisions": []any{tc.decision}}, nil)
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("decision %v: %q, want %q", tc.decision, msg, tc.want)
+		}
+	}
+	// Landing the consensus, then deciding the same scope again: already landed.
+	e.humanLabels(seedTriage, []string{"web-ui"}, []string{"needs triage"})
+	if msg := e.call("sync_propose", map[string]any{"numbers": []int{seedTriage}, "now": e.now,
+		"decisions": []any{map[string]any{"tracker": seedTriage, "scope": "web-ui"}}}, nil); !strings.Contains(msg, "already landed") {
+		t.Errorf("a scope decision on a landed tracker: %q", msg)
+	}
+	if after := e.state(); after.Drafts != before.Drafts || after.Comments != before.Comments {
+		t.Error("a refused decision wrote something")
+	}
+}

@@ -108,6 +108,10 @@ type Outcome struct {
 	Notes     []string
 	Decisions []lifecycle.Decision
 	Stop      bool
+
+	// scopeUsed and skipUsed record that the agent's decision for the
+	// tracker took effect; an unused decision is an error (Pass.unusedDecision).
+	scopeUsed, skipUsed bool
 }
 
 // Projected is the issue with the labels this outcome proposes applied.
@@ -153,6 +157,38 @@ func (p *Pass) evaluate(ctx context.Context, t *Tracker) (*Outcome, error) {
 	return o, nil
 }
 
+// unusedDecision says why the agent's decision for a tracker took no effect
+// ("" when it did, or there is none): a decision that changes nothing is an
+// error, never silently ignored.
+func (p *Pass) unusedDecision(t *Tracker, o *Outcome) string {
+	dec, ok := p.Decisions[t.Issue.Number]
+	if !ok {
+		return ""
+	}
+	is := t.Issue
+	L := p.Config.Labels
+	if o.Stop {
+		return fmt.Sprintf("decision for #%d cannot apply: the tracker is blocked (%s)", is.Number, strings.Join(o.Blockers, "; "))
+	}
+	if dec.Scope != "" && !o.scopeUsed {
+		return fmt.Sprintf("decision for #%d: the consensus is already landed (scope label %q set, no %q): there is nothing to decide; leave the decision out", is.Number, dec.Scope, L.NeedsTriage)
+	}
+	if dec.SkipReporterUpdate && !o.skipUsed {
+		proj := o.Projected(is)
+		why := "it is not valid yet (one scope label and no " + strconvQuote(L.NeedsTriage) + ")"
+		switch {
+		case acceptanceRecorded(t.Entries):
+			why = "the status rollup already records it"
+		case proj.State == "open" && !proj.HasLabel(L.NeedsTriage) && len(p.Vocab.ScopeLabels(proj)) == 1:
+			why = "the tracker is past the step where it is sent (a later step's update supersedes it)"
+		}
+		return fmt.Sprintf("decision for #%d: skip_reporter_update, but no accepted-as-valid update is due: %s; leave the decision out", is.Number, why)
+	}
+	return ""
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
 // rollupIntegrity (spec/release.md §3.4, §6.20): more than one rollup, or a
 // rollup someone outside the team wrote, stops the tracker; a human decides.
 func rollupIntegrity(_ context.Context, _ *Pass, t *Tracker, o *Outcome) error {
@@ -187,6 +223,7 @@ func landConsensus(_ context.Context, p *Pass, t *Tracker, o *Outcome) error {
 		case len(scopes) == 1 && !strings.EqualFold(scopes[0], dec.Scope):
 			return fmt.Errorf("the decision names scope %q, but #%d already has scope label %q: remove it by hand first if the scope changed", dec.Scope, is.Number, scopes[0])
 		case len(scopes) == 0:
+			o.scopeUsed = true
 			o.addLabel(dec.Scope)
 			o.decide("scope", dec.Scope, "agent", "the team's valid consensus")
 			o.change("S1", "add the scope label `%s` (the team's valid consensus, decided by the agent)", dec.Scope)
@@ -196,6 +233,7 @@ func landConsensus(_ context.Context, p *Pass, t *Tracker, o *Outcome) error {
 	}
 	switch {
 	case len(scopes) == 1 && is.HasLabel(L.NeedsTriage):
+		o.scopeUsed = true
 		o.removeLabel(L.NeedsTriage)
 		if o.Landed == "" {
 			o.decide("consensus", "valid, scope "+scopes[0], "server", "the scope label is set and needs triage is still there")
@@ -300,6 +338,7 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 		o.flag(Flag{Kind: "reporter", Text: "accepted-as-valid update due, but " + why + ": tell the reporter by hand, then record it (decisions: skip_reporter_update)"})
 	}
 	if dec, ok := p.Decisions[is.Number]; ok && dec.SkipReporterUpdate {
+		o.skipUsed = true
 		record("not drafted — skipped by decision.")
 		o.decide("reporter update", "skip", "agent", "")
 		o.change("§6.9", "record that no accepted-as-valid update is drafted (skip_reporter_update)")

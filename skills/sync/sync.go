@@ -117,6 +117,9 @@ func Propose(ctx context.Context, d Deps, in ProposeInput) (*Proposal, error) {
 		if err != nil {
 			return nil, err
 		}
+		if why := p.unusedDecision(t, o); why != "" {
+			return nil, errors.New(why)
+		}
 		it := p.item(t, o)
 		it.Actions = pl.tracker(t, o)
 		out.Items = append(out.Items, it)
@@ -222,8 +225,12 @@ func (p *Pass) checkDecisions(ds []Decision, trackers []*Tracker) error {
 		if _, dup := p.Decisions[d.Tracker]; dup {
 			return fmt.Errorf("two decisions for #%d: give one", d.Tracker)
 		}
-		if !slices.ContainsFunc(trackers, func(t *Tracker) bool { return t.Issue.Number == d.Tracker }) {
+		i := slices.IndexFunc(trackers, func(t *Tracker) bool { return t.Issue.Number == d.Tracker })
+		if i < 0 {
 			return fmt.Errorf("decision for #%d: that tracker is not in this pass (name it in numbers)", d.Tracker)
+		}
+		if is := trackers[i].Issue; is.State != "open" {
+			return fmt.Errorf("decision for #%d: the tracker is %s; decisions land a consensus or skip a reporter update on open trackers only: leave it out (reopen the tracker by hand first if it was closed by mistake)", d.Tracker, is.State)
 		}
 		if d.Scope != "" {
 			label, ok := p.scopeLabel(d.Scope)
