@@ -496,9 +496,19 @@ func TestImportFromScan(t *testing.T) {
 		t.Fatalf("apply: %+v", res.Results)
 	}
 	key := intake.ScanIntakeKey(sel.Scan.ScanID, "go/request-forgery@server/webhooks/deliver.go:88")
-	if !lifecycle.BodyHasIntakeKey(is.Body, key) || !is.HasLabel(e.cfg.Labels.NeedsTriage) || e.field(is, lifecycle.FieldCWE) != "CWE-918" ||
-		e.field(is, lifecycle.FieldSeverity) != "CRITICAL" || !strings.HasPrefix(is.Title, "[ Security Report ] ") {
+	// The scanner's severity and CWE are a hypothesis: observed, never copied
+	// into the tracker's fields (spec/intake.md §8.3, §14.5).
+	if !lifecycle.BodyHasIntakeKey(is.Body, key) || !is.HasLabel(e.cfg.Labels.NeedsTriage) || e.field(is, lifecycle.FieldCWE) != "" ||
+		e.field(is, lifecycle.FieldSeverity) != "Unknown" || !strings.HasPrefix(is.Title, "[ Security Report ] ") {
 		t.Errorf("tracker #%d: labels %v cwe %q severity %q title %q", is.Number, is.Labels, e.field(is, lifecycle.FieldCWE), e.field(is, lifecycle.FieldSeverity), is.Title)
+	}
+	if imp.Observed["scanner_severity"].Text != "CRITICAL" || imp.Observed["scanner_cwe"].Text != "CWE-918" || !imp.Observed["scanner_cwe"].Untrusted {
+		t.Errorf("observed %+v, want the scanner's CRITICAL and CWE-918", imp.Observed)
+	}
+	if cs, _ := e.deps.Backend.Tracker.ListComments(e.ctx, is.Number); len(cs) != 1 ||
+		!strings.Contains(cs[0].Body, "scanner severity `CRITICAL`, CWE `CWE-918` (observed only, not copied to the fields)") ||
+		!strings.Contains(cs[0].Body, "Severity `Unknown`; CWE not set") {
+		t.Errorf("the rollup does not record the scanner's severity and CWE as observed: %v", cs)
 	}
 	if o := reply.OriginOf(is.Body, e.mail.Kind()); o.Path != reply.PathScan {
 		t.Errorf("reply origin %+v", o)

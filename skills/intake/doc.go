@@ -27,11 +27,16 @@
 //   - markdown.go imports a findings file (§7): one Needs-triage tracker per
 //     finding, keyed md:<sha256 of the finding>#<n>; a block that is not a
 //     finding is reported and the others go on; a soft duplicate guard names
-//     trackers with overlapping titles or the same location.
+//     trackers with overlapping titles or the same location. The finding's
+//     severity tag and category go into Severity and CWE as the source's,
+//     informational (§7.4, §2.1).
 //   - scan.go triages scanner output (§8, SARIF or the ASVS markdown): each
 //     finding gets a bucket (rules decide duplicate and already-fixed; the
 //     agent decides the rest with grounding the server checks), and only the
-//     findings the agent selects become trackers, through the markdown path.
+//     findings the agent selects become trackers, through the markdown path,
+//     except that the scanner's severity and CWE are a hypothesis (§8.3,
+//     §14.5): Severity stays Unknown and CWE empty, as for mail, and the
+//     values are recorded as observed in the proposal and the rollup.
 //   - forwarder.go recognises relayed mail by the configured [[forwarders]]
 //     (§5, §17): the original reporter's credit comes from the relay, and
 //     reporter-facing drafts go to the forwarder contact in the relay shape.

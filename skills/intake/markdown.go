@@ -582,14 +582,30 @@ func planFinding(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, src findin
 	if n, ok := pullNumber(f.LocationURL); ok && strings.Contains(strings.ToLower(f.LocationURL), "/"+strings.ToLower(cfg.Repos.Upstream)+"/pull/") {
 		fixPR = fmt.Sprintf("https://github.com/%s/pull/%d", cfg.Repos.Upstream, n)
 	}
+	// Severity and CWE (spec/intake.md §7.4 vs §8): a markdown finding's tag
+	// and category go into the fields as the source's, informational (§2.1
+	// rows 9-10, §7.4); a scanner's severity and CWE are a hypothesis (§8.3)
+	// and the scan path is the mail import's (§8.3 "via mail-import Step 7",
+	// §14.5): Severity stays Unknown, CWE empty, the values are observed only.
+	severity, cwe := f.Severity, oneLine(f.Category)
+	if src.kind == SourceScan {
+		severity, cwe = "Unknown", ""
+		it.Observed = map[string]untrusted.Text{}
+		if f.Severity != "" && !strings.EqualFold(f.Severity, "UNKNOWN") {
+			it.Observed["scanner_severity"] = untrusted.Wrap("scanner severity (observed only: Severity stays Unknown; the team scores at CVE allocation)", f.Severity)
+		}
+		if v := firstNonEmpty(f.CWE, f.Category); v != "" {
+			it.Observed["scanner_cwe"] = untrusted.Wrap("scanner CWE or rule (observed only: CWE is not set)", oneLine(v))
+		}
+	}
 	values := map[string]string{
 		lifecycle.FieldDescription:      strings.TrimSpace(desc.String()),
 		lifecycle.FieldAffectedVersions: versions,
 		lifecycle.FieldThread:           sentinel,
 		lifecycle.FieldCredit:           credit,
 		lifecycle.FieldFixPR:            fixPR,
-		lifecycle.FieldCWE:              oneLine(firstNonEmpty(f.CWE, f.Category)),
-		lifecycle.FieldSeverity:         f.Severity,
+		lifecycle.FieldCWE:              cwe,
+		lifecycle.FieldSeverity:         severity,
 	}
 	body, err := renderTrackerBody(values, lifecycle.IntakeMeta{Key: key, Source: src.kind})
 	if err != nil {
@@ -602,13 +618,22 @@ func planFinding(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, src findin
 	column := boardColumn(cfg, lifecycle.ColNeedsTriage)
 
 	var eb strings.Builder
-	fmt.Fprintf(&eb, "**Imported from %s on %s: severity `%s`, category `%s` (from the source, informational).**\n\n", origin, isoDay(pb.Plan.CreatedAt), f.Severity, strings.ReplaceAll(orDash(f.Category), "`", ""))
+	if src.kind == SourceScan {
+		fmt.Fprintf(&eb, "**Imported from %s on %s: scanner severity `%s`, CWE `%s` (observed only, not copied to the fields).**\n\n", origin, isoDay(pb.Plan.CreatedAt),
+			strings.ReplaceAll(orDash(f.Severity), "`", ""), strings.ReplaceAll(orDash(firstNonEmpty(f.CWE, f.Category)), "`", ""))
+	} else {
+		fmt.Fprintf(&eb, "**Imported from %s on %s: severity `%s`, category `%s` (from the source, informational).**\n\n", origin, isoDay(pb.Plan.CreatedAt), f.Severity, strings.ReplaceAll(orDash(f.Category), "`", ""))
+	}
 	eb.WriteString("- Validity is not assessed yet, hence `Needs triage`: findings are proposals, not assessments.\n")
 	fmt.Fprintf(&eb, "- Source: %s; intake key `%s`.\n", origin, key)
 	if f.LocationURL != "" {
 		fmt.Fprintf(&eb, "- Location: %s\n", f.LocationURL)
 	}
-	eb.WriteString("- Severity and category are the source's, informational: the team scores at CVE allocation.\n")
+	if src.kind == SourceScan {
+		eb.WriteString("- Extracted fields: Severity `Unknown`; CWE not set. The scanner's severity and CWE are a hypothesis, observed above and not copied: the team scores at CVE allocation.\n")
+	} else {
+		eb.WriteString("- Severity and category are the source's, informational: the team scores at CVE allocation.\n")
+	}
 	if creditNote != "" {
 		eb.WriteString("- " + creditNote + ".\n")
 	}
