@@ -804,7 +804,9 @@ func disclosureWindow(_ context.Context, p *Pass, t *Tracker, o *Outcome) error 
 		grace = 0
 	}
 	received := is.CreatedAt.UTC()
-	age := calendarDays(received, p.Now)
+	// A pass planned as of a time before the tracker existed (a clock skew,
+	// a `now` in the past) counts day 0, never a negative day.
+	age := max(calendarDays(received, p.Now), 0)
 	day := received.Format("2006-01-02")
 	fixLabel := ""
 	for _, l := range []string{L.FixReleased, L.PRMerged} {

@@ -389,6 +389,7 @@ func TestDisclosureWindow(t *testing.T) {
 		comment bool   // S38 comment planned
 	}{
 		{name: "day 14", labels: []string{"needs triage"}, opts: []trackerOpt{age(14)}, text: "76 days left (day 14 of 90)"},
+		{name: "now before the creation day: day 0, never negative", labels: []string{"needs triage"}, opts: []trackerOpt{age(-1)}, text: "90 days left (day 0 of 90)"},
 		{name: "day 80: closing", labels: []string{"server"}, opts: []trackerOpt{age(80), column("Assessed")}, text: "closes in 10 days"},
 		{name: "day 95: overdue, recorded once", labels: []string{"server"}, opts: []trackerOpt{age(95), column("Assessed")}, text: "overdue by 5 days", entry: true},
 		{name: "overdue already recorded", labels: []string{"server"}, opts: []trackerOpt{age(95), column("Assessed"), rollup(overdueRecorded)}, text: "overdue by 5 days"},
