@@ -479,14 +479,24 @@ var agreementRE = regexp.MustCompile(`(?i)(?:^|[^a-z])(?:agree[ds]?|concur|confi
 // FindConsensus reads the latest triage proposal on the tracker and the later
 // team comments that agree with it (spec §10.2): a comment by a collaborator
 // other than the proposer containing agree, concur, +1, confirmed or LGTM.
+// After a re-triage (the proposal comment edited in place) only comments
+// created at or after its marker's at= time count.
 // Reactions are not read (the ports do not expose them).
 func FindConsensus(comments []lifecycle.Comment, team map[string]bool) Consensus {
 	var c Consensus
 	at := -1
+	var since time.Time
 	for i, cm := range comments {
 		if class, ok := lifecycle.TriageProposalDisposition(cm.Body); ok && team[strings.ToLower(cm.Author)] {
 			c = Consensus{ProposalURL: cm.URL, ProposedBy: cm.Author, Class: class, DecidingURL: cm.URL}
 			at = i
+			// A re-triage edits the proposal comment in place: its marker's
+			// at= is when the current class was proposed, and only comments
+			// from then on can agree with it.
+			since = time.Time{}
+			if meta, ok := lifecycle.ParseTriageProposalMarker(cm.Body); ok {
+				since = meta.At
+			}
 		}
 	}
 	if at < 0 {
@@ -495,6 +505,9 @@ func FindConsensus(comments []lifecycle.Comment, team map[string]bool) Consensus
 	}
 	for _, cm := range comments[at+1:] {
 		a := strings.ToLower(cm.Author)
+		if !since.IsZero() && cm.CreatedAt.Before(since) {
+			continue // it answered an earlier proposal in the same comment
+		}
 		if team[a] && !strings.EqualFold(cm.Author, c.ProposedBy) && !lifecycle.IsSkillAuthored(cm.Body) && agreementRE.MatchString(cm.Body) {
 			if !slices.Contains(c.AgreedBy, cm.Author) {
 				c.AgreedBy = append(c.AgreedBy, cm.Author)

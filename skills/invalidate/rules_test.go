@@ -190,6 +190,8 @@ func TestMatchQuotes(t *testing.T) {
 
 func TestFindConsensus(t *testing.T) {
 	proposal := comment(1, "lena-vogt", "**Triage proposal**\n\ntext\n\n**Proposed disposition: INVALID.**")
+	retriaged := comment(1, "lena-vogt", "**Triage proposal**\n\n**Proposed disposition: INVALID.**\n\nEarlier: **Proposed disposition: VALID.**\n\n"+
+		lifecycle.TriageProposalMeta{Class: "INVALID", At: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), By: "lena-vogt"}.Marker())
 	tests := []struct {
 		name     string
 		comments []lifecycle.Comment
@@ -204,6 +206,9 @@ func TestFindConsensus(t *testing.T) {
 		{"the proposer's own agreement does not count", []lifecycle.Comment{proposal, comment(2, "lena-vogt", "I agree with myself")}, "INVALID", nil, 1},
 		{"a non-collaborator does not count", []lifecycle.Comment{proposal, comment(2, "outsider", "agree")}, "INVALID", nil, 1},
 		{"agreement before the proposal does not count", []lifecycle.Comment{comment(2, "tkowalski", "agree"), proposal}, "INVALID", nil, 1},
+		// #9: VALID proposed, agreed on the 2nd, re-triaged in place as INVALID on the 5th.
+		{"agreement with the proposal before a re-triage does not count", []lifecycle.Comment{retriaged, comment(2, "tkowalski", "+1, I agree it is valid")}, "INVALID", nil, 1},
+		{"agreement after the re-triage counts", []lifecycle.Comment{retriaged, comment(2, "tkowalski", "+1, I agree it is valid"), comment(6, "mara-lindqvist", "Agreed, invalid.")}, "INVALID", []string{"mara-lindqvist"}, 6},
 		{"a proposal by a non-collaborator is not a proposal", []lifecycle.Comment{comment(1, "outsider", "**Triage proposal**\n\n**Proposed disposition: INVALID.**"), comment(2, "tkowalski", "agreed")}, "", nil, 0},
 	}
 	for _, tc := range tests {
