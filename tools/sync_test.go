@@ -638,3 +638,22 @@ func TestSyncDecisionThatChangesNothingIsAnError(t *testing.T) {
 		t.Error("a refused decision wrote something")
 	}
 }
+
+func TestTriagerPlaybookCoversSourcesMentionsAndExpiredTokens(t *testing.T) {
+	e := newEnv(t, Options{})
+	gp := mcp.GetPromptRequest{}
+	gp.Params.Name = "triager"
+	res, err := e.cl.GetPrompt(e.ctx, gp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := res.Messages[0].Content.(mcp.TextContent).Text
+	for _, want := range []string{"two or three team members", "source pr", "source markdown", "source scan", "token expired", "_propose again", "already done"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the triager playbook lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "at least one other team member") {
+		t.Errorf("the playbook still asks for at least one member:\n%s", text)
+	}
+}
