@@ -237,6 +237,9 @@ func TestImportFromPRBadInputWritesNothing(t *testing.T) {
 		{"a decision for another PR", map[string]any{"pull_requests": []string{"97"}, "items": []map[string]any{{"item": "102", "skip": true}}}, "no such pull request"},
 		{"a mail selector", map[string]any{"pull_requests": []string{"97"}, "days": 3}, "days applies to source mail"},
 		{"a multi-line title", map[string]any{"pull_requests": []string{"97"}, "items": []map[string]any{{"item": "97", "title": "a\nb"}}}, "one line"},
+		{"a CVSS vector as severity", map[string]any{"pull_requests": []string{"97"}, "items": []map[string]any{{"item": "97", "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}}, "reads as a score or CVSS vector"},
+		{"a bare vector as severity", map[string]any{"pull_requests": []string{"97"}, "items": []map[string]any{{"item": "97", "severity": "AV:N/AC:L/PR:N"}}}, "reads as a score or CVSS vector"},
+		{"a score as severity", map[string]any{"pull_requests": []string{"97"}, "items": []map[string]any{{"item": "97", "severity": "9.8"}}}, "reads as a score or CVSS vector"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -603,8 +606,8 @@ func TestImportRelayedReport(t *testing.T) {
 	if c.Class != "Report" || c.Disposition != "import" || c.Relay == nil || c.Relay.Adapter != "foundation-security" {
 		t.Fatalf("candidate: %s %s relay %+v", c.Class, c.Disposition, c.Relay)
 	}
-	if c.Tracker.Credit != "Maya Okonkwo of Lagos Security Lab" {
-		t.Errorf("credit %q, want the original reporter from the relay", c.Tracker.Credit)
+	if c.Tracker.Credit != "Maya Okonkwo of Lagos Security Lab" || c.Tracker.CreditRule != "forwarder foundation-security credit pattern" {
+		t.Errorf("credit %q (rule %q), want the original reporter from the relay, by the forwarder's credit pattern", c.Tracker.Credit, c.Tracker.CreditRule)
 	}
 	if c.Draft == nil || c.Draft.To != "Ingrid Bauer <ingrid.bauer@example-foundation.example>" ||
 		!strings.Contains(c.Draft.Body, "Hi Ingrid,") || !strings.Contains(c.Draft.Body, "\n---\nHello Maya,") {
@@ -674,8 +677,8 @@ func TestImportRelayWithUnknownCreditAsksFirst(t *testing.T) {
 	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{thread},
 		"decisions": []map[string]any{{"thread": thread, "credit": "Maya Okonkwo"}}}, &p)
 	c = p.Candidates[0]
-	if c.Draft == nil || !strings.Contains(c.Draft.Body, "Hello Maya,") || c.Tracker.Credit != "Maya Okonkwo" {
-		t.Errorf("with the credit decided: draft %+v credit %q", c.Draft, c.Tracker.Credit)
+	if c.Draft == nil || !strings.Contains(c.Draft.Body, "Hello Maya,") || c.Tracker.Credit != "Maya Okonkwo" || c.Tracker.CreditRule != "decided by the agent" {
+		t.Errorf("with the credit decided: draft %+v credit %q rule %q", c.Draft, c.Tracker.Credit, c.Tracker.CreditRule)
 	}
 }
 

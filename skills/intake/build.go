@@ -185,11 +185,12 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 		versions = dec.AffectedVersions
 		b.Decide(c.Item, "affected versions", versions, "agent", "")
 	}
+	creditRule := ex.CreditRule
 	if c.Relay != nil && dec.Credit == "" {
-		credit = c.Relay.Credit
+		credit, creditRule = c.Relay.Credit, c.Relay.CreditRule
 	}
 	if dec.Credit != "" {
-		credit = dec.Credit
+		credit, creditRule = dec.Credit, "decided by the agent"
 		b.Decide(c.Item, "credit", credit, "agent", "")
 	}
 	if b.relay != nil {
@@ -229,7 +230,7 @@ func (b *builder) importReport(ctx context.Context, c Candidate, th lifecycle.Th
 	}
 	c.Disposition, c.Reason = DispImport, "becomes a new tracker in Needs triage"
 	c.Tracker = &TrackerPreview{Title: untrusted.Wrap("tracker title (from mail subject)", title), Labels: labels, Column: column,
-		AffectedVersions: versions, Credit: credit, CreditRule: ex.CreditRule, Body: untrusted.Wrap("tracker body (contains reporter text)", body), BodyNotes: bodyNotes}
+		AffectedVersions: versions, Credit: credit, CreditRule: creditRule, Body: untrusted.Wrap("tracker body (contains reporter text)", body), BodyNotes: bodyNotes}
 	if len(ex.ReporterCVSS) > 0 || len(ex.ReporterCWE) > 0 {
 		c.Observed = map[string]string{}
 		if len(ex.ReporterCVSS) > 0 {

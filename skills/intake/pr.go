@@ -160,6 +160,10 @@ func normalPRURL(u string) (string, bool) {
 	return strings.ToLower(strings.TrimPrefix(x.Host, "www.") + "/" + m[1] + "/pull/" + m[2]), true
 }
 
+// prSeverityScoreRE is a CVSS vector or a bare score: a severity decision is
+// a level, never a score (the rule triage applies to its severity read).
+var prSeverityScoreRE = regexp.MustCompile(`(?i)\bCVSS:\d|\bAV:[NALP]/|^\s*\d{1,2}(?:\.\d+)?\s*(?:/\s*10)?\s*$`)
+
 var urlTokenRE = regexp.MustCompile(`https?://[^\s<>()\[\]` + "`" + `]+`)
 
 // trackersWithFixPR finds trackers whose "PR with the fix" field names the PR
@@ -245,6 +249,9 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 	it := ImportItem{Item: id, Ref: ref, URL: pr.URL, Title: untrusted.Wrap("PR title", prTitle), Author: pr.Author, State: prState(pr)}
 	it.Injection = injectionIn(pr.Title, pr.Body)
 	key := PRIntakeKey(cfg.Repos.Upstream, pr.Number)
+	if prSeverityScoreRE.MatchString(dec.Severity) {
+		return it, fmt.Errorf("severity %q reads as a score or CVSS vector: give a level such as Medium, or leave it Unknown; the team scores at CVE allocation", dec.Severity)
+	}
 
 	if t, ok := ix.keys[key]; ok {
 		it.Disposition, it.Reason = DispAlreadyImported, fmt.Sprintf("already imported as %s#%d (intake key %s)", t.Repo, t.Number, key)
