@@ -61,6 +61,9 @@ func TestInvalidateMailImportedTracker(t *testing.T) {
 			t.Errorf("draft body lacks %q:\n%s", s, p.Draft.Body)
 		}
 	}
+	if i, j := strings.Index(p.Draft.Body, "[Inline addition"), strings.Index(p.Draft.Body, "Best regards,"); i < 0 || j < 0 || i > j {
+		t.Errorf("the inline addition is not before the canned sign-off:\n%s", p.Draft.Body)
+	}
 	if strings.Contains(p.Draft.Body, e.cfg.Repos.Tracker) || strings.Contains(p.Draft.Body, "/issues/4") {
 		t.Errorf("the reply mentions the private tracker:\n%s", p.Draft.Body)
 	}
@@ -540,5 +543,49 @@ func TestInvalidateReplyRefusesPrivateReporterText(t *testing.T) {
 	e.mustCall("invalidate_propose", invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "The title attribute is escaped before it reaches the page."}), &p)
 	if p.Draft == nil || !strings.Contains(p.Draft.To, "olu@adebayo-labs.example") {
 		t.Fatalf("draft %+v", p.Draft)
+	}
+}
+
+// A relayed report's reply goes to the forwarder contact in the relay shape,
+// as import's receipt does: never to the foundation's list address.
+func TestInvalidateRelayedReportRepliesThroughTheForwarder(t *testing.T) {
+	e := newEnv(t, Options{})
+	thread := e.deliverRelayedMail("")
+	var imp ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "threads": []string{thread}}, &imp)
+	var res ApplyOut
+	e.mustCall("import_apply", map[string]any{"confirmation_token": imp.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("import: %+v", res.Results)
+	}
+	var n int
+	for _, is := range e.createdTrackers(imp, res) {
+		n = is.Number
+	}
+	for _, r := range res.Results {
+		if r.DraftID != "" {
+			e.markDraftSent(r.DraftID) // the receipt went out
+		}
+	}
+	reason := "The upload handler rejects the archive before extraction, so the path is never written."
+	var p InvalidateProposeOut
+	e.mustCall("invalidate_propose", invalidateArgs(e, n, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": reason}), &p)
+	if p.Draft == nil || p.Draft.To != "Ingrid Bauer <ingrid.bauer@example-foundation.example>" {
+		t.Fatalf("draft %+v: want it addressed to the forwarder contact", p.Draft)
+	}
+	body := p.Draft.Body
+	if !strings.HasPrefix(body, "Hi Ingrid,") || !strings.Contains(body, "\n---\nHello Maya,") || !strings.Contains(p.Draft.Canned, "relayed via foundation-security") {
+		t.Errorf("not in the relay shape:\n%s", body)
+	}
+	inner := body[strings.Index(body, "\n---\n")+5 : strings.LastIndex(body, "\n---\n")]
+	if !strings.Contains(inner, "> **[Inline addition for this report]**") || !strings.Contains(inner, "does not describe a security vulnerability") {
+		t.Errorf("the reporter-facing text is not between the lines:\n%s", body)
+	}
+	if strings.Index(inner, "[Inline addition") > strings.Index(inner, "Best regards,") {
+		t.Errorf("the inline addition comes after the sign-off:\n%s", inner)
+	}
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply: %+v", res.Results)
 	}
 }

@@ -16,7 +16,11 @@
 //     to the tracker after the proposal refuses its actions;
 //   - the plan, in the order of spec §18 item 14: the reporter draft first (mail
 //     imports only, per reply.OriginOf; never for PR imports, findings files or
-//     scanner imports), then the rollup entry with exactly one
+//     scanner imports; a tracker in via-forwarder mode gets it addressed to the
+//     forwarder contact in the relay shape, reply.AddressingBlock, as import's
+//     receipt; the reason goes in an "Inline addition" block before the canned
+//     sign-off; never drafted twice: a reply already sent with the close's
+//     draft key is recorded instead), then the rollup entry with exactly one
 //     reporter-notification line naming the real draft id, the short closing
 //     comment linking the rollup, one label edit (add the disposition; remove
 //     `needs triage`, every scope label, `pr created`, `pr merged` and any other

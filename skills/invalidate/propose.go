@@ -187,7 +187,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 
 	// 1. The reporter draft, first: harmless until a human sends it, and the
 	// rollup entry then names its real id.
-	draftAction, notification, err := planDraft(ctx, d, pb, p, is, cn, reason, in, item)
+	draftAction, notification, err := planDraft(ctx, d, pb, p, is, cn, reason, in, item, teamRollups(comments, lifecycle.TeamWithOperator(team, d.Operator)))
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 
 // planDraft plans the reply to the reporter, when one is owed, and returns the
 // draft action id ("" when none) and the rollup's reporter-notification line.
-func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string) (string, string, error) {
+func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string, rollups []string) (string, string, error) {
 	cfg := d.Config
 	kind := ""
 	if d.Backend.Mail != nil {
@@ -303,24 +303,46 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 		}
 		return "", "", fmt.Errorf("name the canned response of the reply in `canned` (exact heading or slug; never invented or paraphrased): %s", strings.Join(valid, ", "))
 	}
-	if o.Relay {
-		p.Notes = append(p.Notes, "the only recorded thread is a relay: the reply goes to the relay's sender; keep it short and reference the external id, not the technical detail")
-	}
 	values, err := placeholderValues(*cn, in.Placeholders)
 	if err != nil {
 		return "", "", err
 	}
-	extra := ""
-	if reason != "" {
-		extra = "> **[Inline addition for this report]**\n>\n" + quoteLines(reason)
+	req := reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose}
+	// Via-forwarder mode (spec §5.6, §17): the reply goes to the forwarder
+	// contact, in the relay shape, as import's receipt did.
+	credit := reporterCredit(is)
+	fwd := reply.ForwarderOf(is.Body, rollups, cfg)
+	relayed := strings.Contains(lifecycle.ParseBody(is.Body).Preamble(), lifecycle.MarkerRoutingViaForwarder) || (o.Relay && fwd.Adapter != "")
+	if relayed {
+		if fwd.Contact.Email == "" {
+			return "", "", needSilent("the tracker is in via-forwarder mode, but " + fwd.Note)
+		}
+		to := fwd.Contact
+		req.To = &to
+		values["REPORTER_NAME"] = "there"
+		if f := strings.Fields(credit); len(f) > 0 {
+			values["REPORTER_NAME"] = f[0]
+		}
+	} else if o.Relay {
+		p.Notes = append(p.Notes, "the only recorded thread is a relay and the tracker names no forwarder: check the draft's recipient before sending")
 	}
-	prev, spec, note, err := reply.Compose(ctx, d.Backend.Mail, cfg, reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose, Extra: extra})
+	prev, spec, note, err := reply.Compose(ctx, d.Backend.Mail, cfg, req)
 	if err != nil {
 		return "", "", err
 	}
 	if spec == nil {
 		return "", "", needSilent(note)
 	}
+	body := spec.Request.Body
+	if reason != "" {
+		body = insertBeforeSignOff(body, "> **[Inline addition for this report]**\n>\n"+quoteLines(reason))
+	}
+	if relayed {
+		body = reply.AddressingBlock(fwd.Contact, lifecycle.Address{Name: credit}, nil, body, cfg.Project.Name, signer(cfg, d.Operator))
+		prev.Canned += " (relayed via " + fwd.Adapter + ")"
+		p.Notes = append(p.Notes, fmt.Sprintf("via forwarder %s: the reply goes to %s on the relay thread, in the relay shape (%s); keep it short and reference the external id, not the technical detail", fwd.Adapter, reply.FormatAddress(fwd.Contact), fwd.Note))
+	}
+	spec.Request.Body, prev.Body = body, body
 	if hits := trackerMentions(spec.Request.Subject+"\n"+spec.Request.Body, cfg.Repos.Tracker); len(hits) > 0 {
 		return "", "", fmt.Errorf("the reply to the reporter must not mention the private tracker (found %s): remove it from `reason` or `placeholders`", strings.Join(hits, ", "))
 	}
@@ -328,11 +350,14 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	// credits, names and addresses of the tracker's other reporters. The
 	// executor re-checks the list at apply (DraftSpec.Avoid).
 	root, _ := th.Root()
-	own := root.From.Name
+	own, ownEmail := root.From.Name, root.From.Email
 	if own == "" {
 		own = root.From.Email
 	}
-	avoid := reporterAvoid(is, root, own, root.From.Email, cn.Body)
+	if relayed {
+		own, ownEmail = credit, "" // the root is the relay's; the reporter is the credited one
+	}
+	avoid := reporterAvoid(is, root, own, ownEmail, cn.Body)
 	if hits := avoidHits(spec.Request.Subject+"\n"+spec.Request.Body, avoid); len(hits) > 0 {
 		return "", "", fmt.Errorf("the reply to the reporter must not carry %s: remove it from `reason` or `placeholders`", strings.Join(hits, "; "))
 	}
@@ -347,6 +372,59 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	msg := spec.Request.InReplyTo
 	line := fmt.Sprintf("Reporter notification: draft `{{%s.draft_id}}` on thread `%s` at message `<%s>` awaits review in Drafts (not sent).", id, th.ID, msg)
 	return id, line, nil
+}
+
+// teamRollups are the bodies of the status rollups the team (or the
+// operator) wrote: the import's "Relayed via forwarder" line is read there
+// only, never from anyone else's comment.
+func teamRollups(comments []lifecycle.Comment, team map[string]bool) []string {
+	var out []string
+	for _, c := range lifecycle.FindRollups(comments) {
+		if team[strings.ToLower(c.Author)] {
+			out = append(out, c.Body)
+		}
+	}
+	return out
+}
+
+// reporterCredit is the credited reporter (the first credit line), "" when
+// none is recorded.
+func reporterCredit(is lifecycle.Issue) string {
+	v, _ := lifecycle.ParseBody(is.Body).Get(lifecycle.FieldCredit)
+	lines := nonEmpty(v)
+	if len(lines) == 0 {
+		return ""
+	}
+	l := reply.OneLine(lines[0])
+	if strings.HasPrefix(l, "_") || strings.ContainsAny(l, "@<`") || strings.EqualFold(l, "TBD") || strings.HasPrefix(strings.ToLower(l), "n/a") {
+		return ""
+	}
+	return l
+}
+
+// signer signs relayed drafts: the operator's roster name, else the team.
+func signer(cfg *projects.Config, operator string) string {
+	if m, ok := cfg.MemberByHandle(operator); ok && m.Name != "" {
+		return m.Name
+	}
+	return "The " + cfg.Project.Name + " security team"
+}
+
+// signOffRE matches the first line of a canned response's closing paragraph.
+var signOffRE = regexp.MustCompile(`(?i)^(?:best(?: regards| wishes)?|kind regards|warm regards|regards|many thanks|thanks(?: again)?|thank you|cheers|sincerely|yours(?: sincerely)?)[,.!]?$`)
+
+// insertBeforeSignOff places the inline addition before the canned
+// response's sign-off ("Best regards,\nThe … security team"), so the reply
+// reads as one letter; with no recognisable sign-off it goes at the end.
+func insertBeforeSignOff(text, block string) string {
+	text = strings.TrimRight(text, "\n")
+	paras := strings.Split(text, "\n\n")
+	last := paras[len(paras)-1]
+	first, _, _ := strings.Cut(strings.TrimSpace(last), "\n")
+	if len(paras) > 1 && signOffRE.MatchString(strings.TrimSpace(first)) {
+		return strings.Join(paras[:len(paras)-1], "\n\n") + "\n\n" + block + "\n\n" + last
+	}
+	return text + "\n\n" + block
 }
 
 // replyPurpose prefixes the reply's draft key (reply.Request.Purpose).
