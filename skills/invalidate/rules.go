@@ -124,7 +124,8 @@ func (h *HardStop) Error() string { return h.Reason }
 // shipped or announced, or a CVE still to be retracted. cveState is the CNA
 // tool's state of the tracker's CVE record ("" when unknown: no CNA adapter, or
 // no record); a READY or PUBLIC record escalates instead of asking for a
-// retraction.
+// retraction, and a REJECTED one (already retracted) asks only to clear the
+// tracker's CVE signals.
 func CheckHardStops(cfg *projects.Config, is lifecycle.Issue, cveState string) error {
 	l := cfg.Labels
 	ref := fmt.Sprintf("%s#%d", is.Repo, is.Number)
@@ -166,6 +167,9 @@ func CheckHardStops(cfg *projects.Config, is lifecycle.Issue, cveState string) e
 		return &HardStop{fmt.Sprintf("%s has %s, whose record is %s in the CNA tool: retracting it is a post-publication retraction. Do not invalidate; %s", ref, what, strings.ToUpper(cveState), escalate)}
 	}
 	var signals []string
+	if strings.EqualFold(cveState, "REJECTED") {
+		return &HardStop{fmt.Sprintf("%s's record is already REJECTED (retracted) in the CNA tool; only the tracker still records it. Remove %q and clear the CVE tool link (and any CVE-JSON attachment) on %s, then propose again", what, l.CVEAllocated, ref)}
+	}
 	if allocated {
 		signals = append(signals, fmt.Sprintf("label %q", l.CVEAllocated))
 	}

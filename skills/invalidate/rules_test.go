@@ -112,6 +112,7 @@ func TestCheckHardStops(t *testing.T) {
 		{"record ready escalates", issue([]string{"security issue", "cve allocated"}, map[string]string{lifecycle.FieldCVETool: "CVE-2026-40001"}), "READY", "post-publication retraction"},
 		{"record public escalates", issue([]string{"security issue", "cve allocated"}, map[string]string{lifecycle.FieldCVETool: "CVE-2026-40001"}), "PUBLIC", "escalate to security@example-foundation.example"},
 		{"record draft asks for a retraction", issue([]string{"security issue", "cve allocated"}, map[string]string{lifecycle.FieldCVETool: "CVE-2026-40001"}), "DRAFT", "retract the CVE record"},
+		{"record already rejected asks only to clear the tracker", issue([]string{"security issue", "cve allocated"}, map[string]string{lifecycle.FieldCVETool: "CVE-2026-40001"}), "REJECTED", "already REJECTED (retracted) in the CNA tool"},
 		{"fix released", issue([]string{"security issue", "fix released"}, nil), "", "shipped advisory"},
 		{"announced - emails sent", issue([]string{"security issue", "announced - emails sent"}, nil), "", "shipped advisory"},
 		{"announced", issue([]string{"security issue", "Announced"}, nil), "", "shipped advisory"},
