@@ -179,3 +179,49 @@ func TestEscalateBriefFencesInjectedCredit(t *testing.T) {
 	}
 	assertFenced(t, "escalate brief", b.Fields, b.Rollup)
 }
+
+// phase1Sent is the phase-1 draft to the private list of #2 as a human sent
+// it, and phase1Reply a list member's answer on that thread.
+func phase1Sent(e *env) string {
+	return "From: <security@example-server.example>\r\nTo: <private@example-server.example>\r\nCc: <security@example-server.example>\r\n" +
+		"Subject: Call for input: Session identifier is not rotated after login\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n" +
+		"Message-ID: <phase1-sent@example-server.example>\r\nX-Vulnsteward-Draft-Key: escalation-phase1-private-list:" + e.cfg.Repos.Tracker + "#2\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\nThe security team would welcome fresh ideas.\r\n"
+}
+
+const phase1Reply = "From: Ana Souza <ana@members.example>\r\nTo: <private@example-server.example>\r\n" +
+	"Subject: Re: Call for input: Session identifier is not rotated after login\r\nDate: Thu, 26 Nov 2026 08:00:00 +0000\r\n" +
+	"Message-ID: <phase1-reply@members.example>\r\nIn-Reply-To: <phase1-sent@example-server.example>\r\nReferences: <phase1-sent@example-server.example>\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n\r\nShared parent domains are common in our deployments; I would rotate and use a __Host- cookie.\r\n"
+
+// A reply on the thread a phase-1 draft started stops phase 2; the sent
+// phase-1 message alone does not.
+func TestEscalatePhase2StopsOnReplyToPhase1Thread(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.deliverFixture("session-fixation-report.eml")
+	var p EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": e.now, "numbers": []int{2}}, &p)
+	var res ApplyOut
+	e.mustCall("escalate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("phase 1 apply %+v", res.Results)
+	}
+	deliver := func(name, raw string) {
+		if err := os.WriteFile(filepath.Join(e.dir, "mailbox", "new", name), []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver("phase1-sent.eml", phase1Sent(e))
+	e.clock.Advance(8 * 24 * time.Hour)
+	later := e.clock.Now().UTC().Format(time.RFC3339)
+	var due EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": later, "numbers": []int{2}}, &due)
+	if len(due.Trackers) != 1 || due.Trackers[0].Phase != 2 {
+		t.Fatalf("the sent phase-1 message alone must leave phase 2 due: %+v", due.Trackers)
+	}
+	deliver("phase1-reply.eml", phase1Reply)
+	msg := e.call("escalate_propose", map[string]any{"now": later, "numbers": []int{2}}, nil)
+	if !strings.Contains(msg, "got a response") || !strings.Contains(msg, "ana@members.example") || !strings.Contains(msg, "phase-1 escalation thread") {
+		t.Errorf("a reply on the phase-1 thread must stop phase 2: %q", msg)
+	}
+}

@@ -25,7 +25,10 @@ func (r *run) escalation(ctx context.Context, item string, is lifecycle.Issue, d
 	e := Escalation{Item: item, Number: is.Number, URL: is.URL, Title: untrusted.Wrap("tracker title", title), Phase: d.phase,
 		DaysStalled: d.state.DaysStalled, StallBasis: d.basis, Phase1: d.phase1}
 	if d.phase == 2 && d.thread == nil && d.origin.Path == reply.PathMail {
-		e.Notes = append(e.Notes, "the reporter's thread was not read, so only the tracker was checked for a response to phase 1")
+		e.Notes = append(e.Notes, "the reporter's thread was not read, so it was not checked for a response to phase 1")
+	}
+	if d.phase == 2 && d.escalationNote != "" {
+		e.Notes = append(e.Notes, d.escalationNote)
 	}
 	var teamText, subject, textBy string
 	var reviewers []projects.Member
@@ -42,7 +45,7 @@ func (r *run) escalation(ctx context.Context, item string, is lifecycle.Issue, d
 			}
 			teamText, textBy = t, "agent"
 		}
-		subject = "Call for input: " + title
+		subject = Phase1Subject(title)
 		e.Next = fmt.Sprintf("after the drafts are sent: if nobody responds for %d days, propose phase 2", phase2Days(cfg))
 	case 2:
 		c, err := r.g.Gather(ctx, is)
@@ -106,7 +109,7 @@ func (r *run) escalation(ctx context.Context, item string, is lifecycle.Issue, d
 	var lines []string
 	addTeamDraft := func(audience, addr string, cc []lifecycle.Address) {
 		req := lifecycle.DraftRequest{To: []lifecycle.Address{{Email: addr}}, Cc: append([]lifecycle.Address{{Email: cfg.Lists.Security}}, cc...),
-			Subject: subject, Body: teamText, Key: fmt.Sprintf("escalation-phase%d-%s:%s#%d", d.phase, audience, is.Repo, is.Number)}
+			Subject: subject, Body: teamText, Key: DraftKey(d.phase, audience, is)}
 		id := r.pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceTeam, Item: item,
 			Summary: fmt.Sprintf("draft the phase-%d escalation of #%d to %s (new thread, not sent)", d.phase, is.Number, addr), Draft: &lifecycle.DraftSpec{Request: req}})
 		deps, e.Actions = append(deps, id), append(e.Actions, id)

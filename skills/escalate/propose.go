@@ -222,6 +222,8 @@ type due struct {
 	thread   *lifecycle.Thread
 	origin   reply.Origin
 	note     string
+	// escalationNote says why the phase-1 threads were not (all) read.
+	escalationNote string
 }
 
 func (r *run) due(ctx context.Context, is lifecycle.Issue) (due, error) {
@@ -262,8 +264,10 @@ func (r *run) due(ctx context.Context, is lifecycle.Issue) (due, error) {
 	case escalated:
 		d.phase1 = &last
 		d.origin, d.thread, d.note = triage.ReadThread(ctx, r.d.Backend.Mail, is.Body)
+		var escThreads []lifecycle.Thread
+		escThreads, d.escalationNote = EscalationThreads(ctx, r.d.Backend.Mail, cfg, is, oneLineTitle(is.Title), last.At)
 		dueAt := last.At.AddDate(0, 0, phase2Days)
-		if resp, ok := FirstResponse(last.At, comments, d.thread, cfg); ok {
+		if resp, ok := FirstResponse(last.At, comments, d.thread, escThreads, cfg); ok {
 			d.refusal = fmt.Sprintf("phase 1 (%s) got a response: %s by %s on %s; the discussion is moving, no phase 2", day(last.At), resp.What, resp.Who, day(resp.At))
 			d.waiting = true
 		} else if r.now.Before(dueAt) {

@@ -1,7 +1,10 @@
 package escalate
 
 import (
+	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,16 +101,81 @@ func Latest(recs []Record) (Record, bool) {
 	return best, ok
 }
 
-// Response is the first sign of life after a phase: a comment on the tracker
-// or a message from outside the team on the reporter's thread.
+// Phase1Subject is the subject of the phase-1 drafts to the lists.
+func Phase1Subject(title string) string { return "Call for input: " + title }
+
+// DraftKey is the key of a phase's draft to one audience of the tracker.
+func DraftKey(phase int, audience string, is lifecycle.Issue) string {
+	return fmt.Sprintf("escalation-phase%d-%s:%s#%d", phase, audience, is.Repo, is.Number)
+}
+
+// isPhase1Key reports whether key is the key of a phase-1 draft of the tracker
+// (any audience).
+func isPhase1Key(key string, is lifecycle.Issue) bool {
+	return strings.HasPrefix(key, "escalation-phase1-") && strings.HasSuffix(key, fmt.Sprintf(":%s#%d", is.Repo, is.Number))
+}
+
+var replyPrefixRE = regexp.MustCompile(`(?i)^\s*(?:(?:re|fwd?|aw|sv|wg)\s*:|\[[^\]]*\])\s*`)
+
+// baseSubject is a subject without its reply and forward prefixes and list tags.
+func baseSubject(s string) string {
+	s = strings.TrimSpace(s)
+	for {
+		t := replyPrefixRE.ReplaceAllString(s, "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// EscalationThreads finds the threads the phase-1 drafts to the lists started,
+// once a human sent them (a pending draft has no replies): threads with mail
+// since the phase whose messages carry a phase-1 draft key of the tracker, or
+// whose subject is the phase-1 subject. Only threads whose subject matches or
+// whose first message is from a team address are read. The note says why
+// nothing could be read.
+func EscalationThreads(ctx context.Context, mail lifecycle.Mail, cfg *projects.Config, is lifecycle.Issue, title string, since time.Time) ([]lifecycle.Thread, string) {
+	if mail == nil {
+		return nil, "no mail backend is configured: the phase-1 escalation threads were not read"
+	}
+	sums, err := mail.ListThreads(ctx, since)
+	if err != nil {
+		return nil, fmt.Sprintf("listing the mailbox for replies to phase 1 failed (%v): only the tracker and the reporter's thread were checked", err)
+	}
+	want := baseSubject(Phase1Subject(title))
+	var out []lifecycle.Thread
+	for _, s := range sums {
+		subjectMatch := baseSubject(s.Subject) == want
+		if !subjectMatch && !cfg.IsTeamEmail(s.From.Email) {
+			continue
+		}
+		th, err := mail.ReadThread(ctx, s.ID)
+		if err != nil {
+			return out, fmt.Sprintf("reading thread %s for replies to phase 1 failed (%v): it was not checked", s.ID, err)
+		}
+		if subjectMatch || slices.ContainsFunc(th.Messages, func(m lifecycle.Message) bool { return !m.IsDraft && isPhase1Key(m.DraftKey, is) }) {
+			out = append(out, th)
+		}
+	}
+	return out, ""
+}
+
+// Response is the first sign of life after a phase: a comment on the tracker,
+// a message from outside the team on the reporter's thread, or a reply by
+// anyone on a thread the phase-1 drafts started.
 type Response struct {
 	Who  string    `json:"who"`
 	At   time.Time `json:"at"`
 	What string    `json:"what"`
 }
 
-// FirstResponse finds the first response after t, if any.
-func FirstResponse(t time.Time, comments []lifecycle.Comment, thread *lifecycle.Thread, cfg *projects.Config) (Response, bool) {
+// FirstResponse finds the first response after t, if any. On the escalation
+// threads every message counts except drafts and what this server drafted
+// (a draft key, or sent from the security list's own address): a team
+// member's reply to the call for ideas is a response too.
+func FirstResponse(t time.Time, comments []lifecycle.Comment, thread *lifecycle.Thread, escalation []lifecycle.Thread, cfg *projects.Config) (Response, bool) {
 	var best Response
 	found := false
 	consider := func(r Response) {
@@ -127,6 +195,18 @@ func FirstResponse(t time.Time, comments []lifecycle.Comment, thread *lifecycle.
 				continue
 			}
 			consider(Response{Who: m.From.Email, At: m.Date, What: "mail on the reporter's thread"})
+		}
+	}
+	for _, th := range escalation {
+		to := "the lists"
+		if root, ok := th.Root(); ok && len(root.To) > 0 {
+			to = root.To[0].Email
+		}
+		for _, m := range th.Messages {
+			if m.IsDraft || !m.Date.After(t) || m.DraftKey != "" || strings.EqualFold(m.From.Email, cfg.Lists.Security) {
+				continue
+			}
+			consider(Response{Who: m.From.Email, At: m.Date, What: "reply on the phase-1 escalation thread to " + to})
 		}
 	}
 	return best, found
