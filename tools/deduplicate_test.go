@@ -422,3 +422,21 @@ func TestDeduplicateReproposeAfterPartialApplyDuplicatesNothing(t *testing.T) {
 		t.Errorf("two %q entries on the kept rollup", entries[len(entries)-1].Action)
 	}
 }
+
+// Legacy status comments are not folded by anything: the note says so, and
+// appears only when there are some.
+func TestDeduplicateLegacyCommentNoteIsHonest(t *testing.T) {
+	e := newEnv(t, Options{})
+	drop := e.secondReport(nil)
+	var p DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, 4, drop, nil), &p)
+	if notes := strings.Join(p.Notes, "\n"); strings.Contains(notes, "fold") {
+		t.Errorf("a folding note without legacy comments: %s", notes)
+	}
+	e.commentAs("tkowalski", drop, "**Status update 2026-11-20** still waiting on the reporter.")
+	e.mustCall("deduplicate_propose", dedupeArgs(e, 4, drop, nil), &p)
+	notes := strings.Join(p.Notes, "\n")
+	if !strings.Contains(notes, "#7 has 1") || !strings.Contains(notes, "neither this merge nor sync folds them") || strings.Contains(notes, "the next sync folds") {
+		t.Errorf("notes:\n%s", notes)
+	}
+}

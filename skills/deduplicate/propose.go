@@ -138,12 +138,16 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	pb := lifecycle.NewPlan("deduplicate", ApplyTool, d.Operator, now)
 	kref, dref := pb.Saw(ki), pb.Saw(di)
 	p := &Proposal{Plan: pb.Plan, Kept: view(kept), Dropped: view(dropped), Notes: merged.Notes}
+	var legacy []string
 	for _, is := range []lifecycle.Issue{ki, di} {
-		flags, err := injectionFlags(ctx, t, is, team)
+		flags, n, err := injectionFlags(ctx, t, is, team)
 		if err != nil {
 			return nil, err
 		}
 		p.Injection = append(p.Injection, flags...)
+		if n > 0 {
+			legacy = append(legacy, fmt.Sprintf("#%d has %d", is.Number, n))
+		}
 	}
 	item := fmt.Sprintf("#%d←#%d", ki.Number, di.Number)
 	pb.Decide(item, "kept tracker", fmt.Sprint(ki.Number), "agent", "")
@@ -198,7 +202,11 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 			Summary: fmt.Sprintf("archive the board item of #%d (a terminal item; it stays searchable)", di.Number)})
 	}
 	pb.Audit("deduplicate", map[string]string{"kept": fmt.Sprint(ki.Number), "dropped": fmt.Sprint(di.Number)})
-	p.Notes = append(p.Notes, "legacy bot comments are not folded by the merge: the next sync folds them")
+	if len(legacy) > 0 {
+		// No skill folds legacy status comments into the rollup (sync has no
+		// such rule): say so rather than promise it.
+		p.Notes = append(p.Notes, fmt.Sprintf("legacy status comments from before the rollup (%s) stay as they are: neither this merge nor sync folds them into the rollup; fold them by hand if the team wants one record", strings.Join(legacy, ", ")))
+	}
 	pb.Plan.Notes = p.Notes
 	return p, nil
 }
@@ -377,10 +385,18 @@ func onBoard(ctx context.Context, t lifecycle.Tracker, cfg *projects.Config, n i
 	return item.OnBoard && !item.Archived
 }
 
-func injectionFlags(ctx context.Context, t lifecycle.Tracker, is lifecycle.Issue, team map[string]bool) ([]string, error) {
+// injectionFlags flags instructions in a tracker's text, and counts its
+// legacy status comments (lifecycle.IsFoldableLegacy).
+func injectionFlags(ctx context.Context, t lifecycle.Tracker, is lifecycle.Issue, team map[string]bool) ([]string, int, error) {
 	comments, err := t.ListComments(ctx, is.Number)
 	if err != nil {
-		return nil, fmt.Errorf("reading the comments of #%d: %w", is.Number, err)
+		return nil, 0, fmt.Errorf("reading the comments of #%d: %w", is.Number, err)
+	}
+	legacy := 0
+	for _, c := range comments {
+		if _, ok := lifecycle.IsFoldableLegacy(c.Body); ok {
+			legacy++
+		}
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -399,5 +415,5 @@ func injectionFlags(ctx context.Context, t lifecycle.Tracker, is lifecycle.Issue
 			add(fmt.Sprintf("#%d comment %d by @%s (not on the team)", is.Number, c.ID, c.Author), untrusted.DetectInjection(c.Body))
 		}
 	}
-	return out, nil
+	return out, legacy, nil
 }
