@@ -657,3 +657,85 @@ func TestTriagerPlaybookCoversSourcesMentionsAndExpiredTokens(t *testing.T) {
 		t.Errorf("the playbook still asks for at least one member:\n%s", text)
 	}
 }
+
+func TestSyncTwoScopeLabelsBlockOnGitHubFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	e.humanLabels(seedTriage, []string{"web-ui", "server"}, nil)
+	before := e.state()
+	p := e.syncPropose(map[string]any{"numbers": []int{seedTriage}})
+	it := itemFor(p, seedTriage)
+	if len(p.Plan.Actions) != 0 || p.Plan.Token != "" || it == nil || len(it.Blockers) != 1 || !strings.Contains(it.Blockers[0], "2 scope labels") || it.Draft != nil {
+		t.Fatalf("a two-scope tracker: actions %+v item %+v", p.Plan.Actions, it)
+	}
+	if msg := e.call("sync_propose", map[string]any{"numbers": []int{seedTriage}, "now": e.now,
+		"decisions": []any{map[string]any{"tracker": seedTriage, "scope": "web-ui"}}}, nil); !strings.Contains(msg, "blocked") {
+		t.Errorf("a scope decision on a blocked tracker: %q", msg)
+	}
+	var list TrackerListOut
+	e.mustCall("tracker_list", map[string]any{"now": e.now}, &list)
+	for _, r := range list.Trackers {
+		if r.Number == seedTriage && (len(r.Blockers) != 1 || r.Blockers[0] != it.Blockers[0]) {
+			t.Errorf("tracker_list row %+v disagrees with the sync blocker %q", r, it.Blockers[0])
+		}
+	}
+	if e.state() != before || len(e.gm.Drafts()) != 0 {
+		t.Error("a blocked pass wrote something")
+	}
+}
+
+func TestSyncBulkPassWithProgressOnGitHubFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	e.humanLabels(seedTriage, []string{"web-ui"}, nil)
+	var mu sync.Mutex
+	var progress int
+	e.cl.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" {
+			mu.Lock()
+			progress++
+			mu.Unlock()
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "sync_propose"
+	req.Params.Arguments = map[string]any{"all_open": true, "now": e.now}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "sync-gh"}
+	res, err := e.cl.CallTool(e.ctx, req)
+	if err != nil || res.IsError {
+		t.Fatalf("sync_propose: %v %+v", err, res)
+	}
+	var p SyncProposeOut
+	decode(t, res, &p)
+	var numbers []int
+	for _, it := range p.Trackers {
+		numbers = append(numbers, it.Number)
+	}
+	if !slices.Equal(numbers, []int{2, 3, 4, 5}) {
+		t.Errorf("trackers %v, want the open ones without the ledger (#6)", numbers)
+	}
+	mu.Lock()
+	if progress < len(numbers)+1 {
+		t.Errorf("%d progress notifications, want one per tracker and a final one", progress)
+	}
+	mu.Unlock()
+	touched := map[string]bool{}
+	for _, a := range p.Plan.Actions {
+		touched[a.Item] = true
+	}
+	if !touched["t4"] || touched["t3"] || touched["t5"] {
+		t.Errorf("actions on %v, want t4 (consensus) and no action on #3 or #5", touched)
+	}
+	var out ApplyOut
+	e.mustCall("sync_apply", map[string]any{"confirmation_token": p.Plan.Token}, &out)
+	if !out.Complete {
+		t.Fatalf("apply incomplete: %+v", out.Results)
+	}
+	if got, _, _ := e.gh.BoardStatus(e.cfg.Board.Owner, e.cfg.Board.Number, e.cfg.Repos.Tracker, seedTriage); got != "Assessed" {
+		t.Errorf("#4 board column %q, want Assessed", got)
+	}
+	if d := e.gm.Drafts(); len(d) != 1 {
+		t.Errorf("%d drafts, want the accepted-as-valid update for #4", len(d))
+	}
+	if again := e.syncPropose(map[string]any{"all_open": true}); len(again.Plan.Actions) != 0 {
+		t.Errorf("a second bulk pass plans %+v", again.Plan.Actions)
+	}
+}
