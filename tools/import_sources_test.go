@@ -92,7 +92,8 @@ func TestImportFromPR(t *testing.T) {
 	before := e.state()
 	var p ImportProposeOut
 	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr",
-		"pull_requests": []string{"97", "https://github.com/example-org/example-server/pull/101/files", "example-org/example-server#99", "96", "102"}}, &p)
+		"pull_requests": []string{"97", "https://github.com/example-org/example-server/pull/101/files", "example-org/example-server#99", "96", "102"},
+		"items":         []map[string]any{{"item": "97", "milestone": "2.4.2"}, {"item": "102", "milestone": "none"}}}, &p)
 	if e.state() != before {
 		t.Fatal("import_propose wrote something")
 	}
@@ -187,13 +188,42 @@ func TestImportFromPR(t *testing.T) {
 	}
 }
 
+// TestImportFromPRWithoutMilestoneAsks: a PR with no milestone is never
+// imported without one decided (spec/intake.md §6.4: ask if none, never
+// invent): the item needs a decision naming milestone, and nothing is planned
+// until the agent passes an existing milestone or none.
+func TestImportFromPRWithoutMilestoneAsks(t *testing.T) {
+	e := newEnv(t, Options{})
+	var p ImportProposeOut
+	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"97"}}, &p)
+	it, _ := itemByID(p, "97")
+	if it.Disposition != intake.DispNeedsDecision || !strings.Contains(it.Reason, "no milestone") || !strings.Contains(it.Reason, "pass milestone in `items`") ||
+		!strings.Contains(it.Reason, "2.4.2, 2.5.0") || len(it.Actions) > 0 || p.Plan.Token != "" {
+		t.Fatalf("PR 97 without a milestone: %s %q actions %v token %q", it.Disposition, it.Reason, it.Actions, p.Plan.Token)
+	}
+	for _, tc := range []struct{ milestone, want string }{{"none", ""}, {"2.5.0", "2.5.0"}} {
+		e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"97"},
+			"items": []map[string]any{{"item": "97", "milestone": tc.milestone}}}, &p)
+		it, _ := itemByID(p, "97")
+		sets := 0
+		for _, a := range p.Plan.Actions {
+			if a.Kind == string(lifecycle.ActSetMilestone) {
+				sets++
+			}
+		}
+		if it.Disposition != intake.DispImport || it.Milestone != tc.want || (sets == 1) != (tc.want != "") {
+			t.Errorf("milestone %q: %s %q milestone %q, %d set_milestone action(s)", tc.milestone, it.Disposition, it.Reason, it.Milestone, sets)
+		}
+	}
+}
+
 func TestImportFromPRDecisions(t *testing.T) {
 	e := newEnv(t, Options{})
 	var p ImportProposeOut
 	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"101", "99", "96"},
 		"items": []map[string]any{
-			{"item": "101", "force": true, "title": "Helm chart: metrics port exposed on the public service"},
-			{"item": "99", "force": true, "severity": "Medium", "credit": "Mara Lindqvist"},
+			{"item": "101", "force": true, "title": "Helm chart: metrics port exposed on the public service", "milestone": "none"},
+			{"item": "99", "force": true, "severity": "Medium", "credit": "Mara Lindqvist", "milestone": "none"},
 			{"item": "96", "scope": "server", "milestone": "2.4.2"},
 		}}, &p)
 	for _, id := range []string{"101", "99", "96"} {
@@ -273,7 +303,8 @@ func TestImportFromPRInjectedBodyStaysData(t *testing.T) {
 		}
 	}
 	var p ImportProposeOut
-	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"103", "104"}}, &p)
+	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"103", "104"},
+		"items": []map[string]any{{"item": "103", "milestone": "none"}, {"item": "104", "milestone": "none"}}}, &p)
 	clean, _ := itemByID(p, "103")
 	dirty, _ := itemByID(p, "104")
 	if len(clean.Injection) != 0 || len(dirty.Injection) == 0 {
@@ -686,7 +717,7 @@ func TestImportPRResumesAfterEveryFault(t *testing.T) {
 	assertResumesAfterEveryFault(t, "import_apply", func(e *env) string {
 		var p ImportProposeOut
 		e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"97", "96"},
-			"items": []map[string]any{{"item": "96", "scope": "server", "milestone": "2.4.2"}}}, &p)
+			"items": []map[string]any{{"item": "96", "scope": "server", "milestone": "2.4.2"}, {"item": "97", "milestone": "2.5.0"}}}, &p)
 		return p.Plan.Token
 	})
 }
@@ -724,7 +755,8 @@ func TestImportFromPRAndMarkdownOnGitHubFakes(t *testing.T) {
 	e := newGitHubEnv(t, Options{})
 	seedUpstreamPRs(t, e)
 	var p ImportProposeOut
-	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"97", "101"}}, &p)
+	e.mustCall("import_propose", map[string]any{"now": e.now, "source": "pr", "pull_requests": []string{"97", "101"},
+		"items": []map[string]any{{"item": "97", "milestone": "none"}}}, &p)
 	if it, _ := itemByID(p, "101"); it.Disposition != intake.DispNeedsDecision || len(it.Duplicates) != 1 {
 		t.Errorf("PR 101 on GitHub: %s %v", it.Disposition, it.Duplicates)
 	}

@@ -20,7 +20,8 @@
 // reporter draft:
 //
 //   - pr.go imports upstream PRs (§6): scope from the changed files, the
-//     PR's milestone checked against the tracker, a duplicate guard on the
+//     PR's milestone checked against the tracker (a PR without one needs a
+//     milestone decision, an existing one or none), a duplicate guard on the
 //     key pr:<upstream>#N and on the PR URL in "PR with the fix"; the tracker
 //     lands in Assessed with its scope and PR-state labels, and the PR author
 //     is never credited as finder nor contacted. The PR is only read.

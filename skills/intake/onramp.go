@@ -43,7 +43,7 @@ type ItemDecision struct {
 	Credit    string `json:"credit,omitempty" jsonschema:"who to credit as finder (pr: never the PR author)"`
 	Severity  string `json:"severity,omitempty" jsonschema:"pr: severity instead of Unknown"`
 	Scope     string `json:"scope,omitempty" jsonschema:"pr: scope label when the changed files match none or several scopes"`
-	Milestone string `json:"milestone,omitempty" jsonschema:"pr: tracker milestone instead of the PR's own; none: set no milestone"`
+	Milestone string `json:"milestone,omitempty" jsonschema:"pr: tracker milestone instead of the PR's own (needed when the PR has none); none: set no milestone"`
 	Force     bool   `json:"force,omitempty" jsonschema:"pr: import despite a duplicate-guard hit or a closed unmerged PR"`
 	Bucket    string `json:"bucket,omitempty" jsonschema:"scan: PR-worth, import-as-tracker, defense-in-depth, by-design, duplicate or already-fixed"`
 	Grounding string `json:"grounding,omitempty" jsonschema:"scan: a verbatim security-model quote, a tracker number, or a fixing PR URL or commit"`

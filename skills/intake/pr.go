@@ -249,8 +249,12 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 	it := ImportItem{Item: id, Ref: ref, URL: pr.URL, Title: untrusted.Wrap("PR title", prTitle), Author: pr.Author, State: prState(pr)}
 	it.Injection = injectionIn(pr.Title, pr.Body)
 	key := PRIntakeKey(cfg.Repos.Upstream, pr.Number)
+	// Bad decisions are refused whatever else the PR needs.
 	if prSeverityScoreRE.MatchString(dec.Severity) {
 		return it, fmt.Errorf("severity %q reads as a score or CVSS vector: give a level such as Medium, or leave it Unknown; the team scores at CVE allocation", dec.Severity)
+	}
+	if dec.Credit != "" && sameAuthor(cfg, pr.Author, dec.Credit) {
+		return it, fmt.Errorf("credit %q is the PR author: the author of a public PR is never credited as finder; name someone else or leave credit empty", dec.Credit)
 	}
 
 	if t, ok := ix.keys[key]; ok {
@@ -299,7 +303,8 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 		it.ScopeFiles = sm.ByScope[scope]
 	}
 
-	// Milestone (§6.4): the PR's own, or the agent's; must exist in the tracker.
+	// Milestone (§6.4): the PR's own, or the agent's (an existing one, or
+	// none); it must exist in the tracker. A PR without one needs a decision.
 	milestone := strings.TrimSpace(pr.Milestone)
 	milestoneBy := "server"
 	switch m := strings.TrimSpace(dec.Milestone); {
@@ -318,7 +323,8 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 			blockers = append(blockers, fmt.Sprintf("the PR's milestone %q does not exist in the tracker: create it by hand, or pass milestone (an existing one, or none) in `items`", milestone))
 		}
 	} else if milestoneBy == "server" {
-		it.Warnings = append(it.Warnings, untrusted.Wrap("import warning (may quote the PR)", "the PR has no milestone: none is set (pass milestone in `items` to set one; never invented)"))
+		// §6.4: the PR's own milestone; ask if none, never invent one.
+		blockers = append(blockers, fmt.Sprintf("the PR has no milestone: pass milestone in `items`, an existing one (%s) or none (the server never invents one)", orNone(milestones)))
 	}
 	it.Milestone = milestone
 
@@ -340,9 +346,6 @@ func planPR(d Deps, pb *lifecycle.PlanBuilder, ix *trackerIndex, milestones []st
 	// Credit (§6.4): a public PR is not responsible disclosure.
 	credit := ""
 	if dec.Credit != "" {
-		if sameAuthor(cfg, pr.Author, dec.Credit) {
-			return it, fmt.Errorf("credit %q is the PR author: the author of a public PR is never credited as finder; name someone else or leave credit empty", dec.Credit)
-		}
 		credit = dec.Credit
 		pb.Decide(id, "credit", credit, "agent", "")
 	}
