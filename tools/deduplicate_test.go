@@ -440,3 +440,18 @@ func TestDeduplicateLegacyCommentNoteIsHonest(t *testing.T) {
 		t.Errorf("notes:\n%s", notes)
 	}
 }
+
+func TestDeduplicateRefusalOnGitHubFake(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	drop := e.secondReport(nil, "web-ui")
+	before := e.state()
+	if msg := e.call("deduplicate_propose", dedupeArgs(e.env, 3, drop, nil), nil); !strings.Contains(msg, "cross-scope merge refused") {
+		t.Errorf("got %q", msg)
+	}
+	if msg := e.call("deduplicate_propose", dedupeArgs(e.env, 4, 1, nil), nil); !strings.Contains(msg, "is closed") {
+		t.Errorf("got %q", msg)
+	}
+	if e.state() != before {
+		t.Error("a refused propose wrote something")
+	}
+}

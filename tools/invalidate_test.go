@@ -589,3 +589,27 @@ func TestInvalidateRelayedReportRepliesThroughTheForwarder(t *testing.T) {
 		t.Fatalf("apply: %+v", res.Results)
 	}
 }
+
+func TestInvalidateHardStopOnGitHubAndGmailFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	for _, tc := range []struct {
+		number int
+		setup  func()
+		want   string
+	}{
+		{3, nil, "retract the CVE record in the CNA tool first"},
+		{4, func() { e.editLabels(4, "announced") }, "retract a shipped advisory"},
+	} {
+		if tc.setup != nil {
+			tc.setup()
+		}
+		before := e.state()
+		msg := e.call("invalidate_propose", invalidateArgs(e.env, tc.number, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "not a vulnerability"}), nil)
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("#%d: got %q, want %q", tc.number, msg, tc.want)
+		}
+		if e.state() != before || len(e.gm.Drafts()) != 0 {
+			t.Errorf("#%d: a refused propose wrote something", tc.number)
+		}
+	}
+}
