@@ -225,3 +225,49 @@ func TestEscalatePhase2StopsOnReplyToPhase1Thread(t *testing.T) {
 		t.Errorf("a reply on the phase-1 thread must stop phase 2: %q", msg)
 	}
 }
+
+// On the GitHub and Gmail fakes: a tracker that is not stalled and a phase-1
+// text with analysis are refused with no write, and once phase 1 is out a
+// reply on the thread it started (delivered through the list) stops phase 2.
+func TestEscalateRefusalsOnGitHubAndGmailFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	e.gm.AddMessage(readFixture(t, "session-fixation-report.eml"), "20261001190512.5512@fixation.research.example", "INBOX")
+	before := e.ghState()
+	for _, tc := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"numbers": []int{4}}, "not stalled"},
+		{map[string]any{"messages": []map[string]any{{"number": 2, "text": "Option A: rotate the session."}}}, "deliberately bare"},
+		{map[string]any{"messages": []map[string]any{{"number": 2, "reviewers": []string{"@tkowalski"}}}}, "reviewers are for phase 2"},
+	} {
+		tc.args["now"] = e.now
+		if msg := e.call("escalate_propose", tc.args, nil); !strings.Contains(msg, tc.want) {
+			t.Errorf("%v: %q, want %q", tc.args, msg, tc.want)
+		}
+	}
+	if e.ghState() != before {
+		t.Fatal("a refused escalation wrote to the fakes")
+	}
+
+	var p EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": e.now, "numbers": []int{2}}, &p)
+	var res ApplyOut
+	e.mustCall("escalate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("phase 1 apply %+v", res.Results)
+	}
+	list := "List-Id: <" + e.cfg.Lists.SecurityDomain + ">\r\n"
+	e.gm.AddMessage([]byte(list+phase1Sent(e.env)), "phase1-thread", "SENT")
+	e.clock.Advance(8 * 24 * time.Hour)
+	later := e.clock.Now().UTC().Format(time.RFC3339)
+	var due EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": later, "numbers": []int{2}}, &due)
+	if len(due.Trackers) != 1 || due.Trackers[0].Phase != 2 {
+		t.Fatalf("the sent phase-1 message alone must leave phase 2 due: %+v", due.Trackers)
+	}
+	e.gm.AddMessage([]byte(list+phase1Reply), "phase1-thread", "INBOX")
+	if msg := e.call("escalate_propose", map[string]any{"now": later, "numbers": []int{2}}, nil); !strings.Contains(msg, "got a response") || !strings.Contains(msg, "phase-1 escalation thread") {
+		t.Errorf("a reply on the phase-1 thread (Gmail) must stop phase 2: %q", msg)
+	}
+}

@@ -3,6 +3,7 @@ package tools
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -265,4 +266,43 @@ func TestTriageFencesInjectedCredit(t *testing.T) {
 	e.mustCall("triage_propose", map[string]any{"now": e.now, "numbers": []int{4}}, &gather)
 	b := gather.Trackers[0]
 	assertFenced(t, "triage_propose", b.Fields, b.Rollup)
+}
+
+// ghState is everything a triage or escalation apply could write on the fakes.
+func (e *ghEnv) ghState() string {
+	e.t.Helper()
+	var b strings.Builder
+	for n := 1; n <= 12; n++ {
+		if is, ok := e.gh.Issue(e.cfg.Repos.Tracker, n); ok {
+			b.WriteString(is.Body + strings.Join(is.Labels, ","))
+			for _, c := range e.gh.Comments(e.cfg.Repos.Tracker, n) {
+				b.WriteString("\x00" + c.Body)
+			}
+		}
+	}
+	return b.String() + "\x00drafts=" + strconv.Itoa(len(e.gm.Drafts()))
+}
+
+func TestTriageRefusesJudgementOnGitHubAndGmailFakes(t *testing.T) {
+	e := newGitHubEnv(t, Options{})
+	before := e.ghState()
+	for _, tc := range []struct {
+		name string
+		set  map[string]any
+		want string
+	}{
+		{"the operator among the mentions", map[string]any{"mention": []string{"@lena-vogt", "@triager-bot"}}, "you (the operator)"},
+		{"quote not in the security model", map[string]any{"model_quote": "Every report deserves a CVE, whatever it says."}, "verbatim"},
+	} {
+		j := triageJudgement()
+		for k, v := range tc.set {
+			j[k] = v
+		}
+		if msg := e.call("triage_propose", map[string]any{"now": e.now, "judgements": []map[string]any{j}}, nil); !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, msg, tc.want)
+		}
+	}
+	if e.ghState() != before {
+		t.Error("a refused triage judgement wrote to the fakes")
+	}
 }

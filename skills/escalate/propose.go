@@ -39,7 +39,7 @@ type Message struct {
 	// Text is optional for phase 1 and required for phase 2.
 	Text string `json:"text,omitempty" jsonschema:"phase 1: optional bare call for ideas replacing the server's (no analysis, no options, at most 4 short paragraphs); phase 2: required design-space analysis (TL;DR, why the obvious fix is not enough, Option A/B/C with trade-offs, open questions)"`
 	// Reviewers replace the routing's choice for phase 2.
-	Reviewers []string `json:"reviewers,omitempty" jsonschema:"phase 2: 1-3 team handles to ask for review; default: the routing's choice"`
+	Reviewers []string `json:"reviewers,omitempty" jsonschema:"phase 2: 1-3 team handles to ask for review, never yourself (the operator); default: the routing's choice"`
 }
 
 // DraftPreview is a draft as the human reviews it.

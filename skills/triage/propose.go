@@ -50,7 +50,7 @@ type Judgement struct {
 	Question      string   `json:"question" jsonschema:"the specific question the mentioned members should answer"`
 	Severity      string   `json:"severity,omitempty" jsonschema:"a read, not a score (e.g. Medium-ish); never a CVSS vector"`
 	OpenPoint     string   `json:"open_point,omitempty" jsonschema:"what the final scoring depends on"`
-	Mention       []string `json:"mention,omitempty" jsonschema:"1-3 team handles to ask; default: the routing's suggestion"`
+	Mention       []string `json:"mention,omitempty" jsonschema:"1-3 team handles to ask, never yourself (the operator); default: the routing's suggestion"`
 	ActionItems   []string `json:"action_items,omitempty" jsonschema:"up to 5 short numbered steps"`
 	Precedents    []int    `json:"precedents,omitempty" jsonschema:"comparable tracker numbers to link"`
 	Canned        string   `json:"canned,omitempty" jsonschema:"canned response heading: required for INFO-ONLY, optional for INVALID"`

@@ -126,16 +126,22 @@ func Route(in RouteInput) []Suggestion {
 }
 
 // ValidateMentions checks the agent's list of handles: one to three roster
-// members who are collaborators, no repeats, not the operator alone. It
-// returns the members in the order given.
+// members who are collaborators, no repeats, and never the operator. The
+// spec only forbids the operator alone; the operator is refused anywhere in
+// the list because the comment or mail is posted as the operator, so tagging
+// them asks nobody (the routing never suggests them either). It returns the
+// members in the order given.
 func ValidateMentions(cfg *projects.Config, team map[string]bool, operator string, handles []string) ([]projects.Member, error) {
 	if len(handles) > MaxMentions {
 		return nil, fmt.Errorf("mention at most %d team members (%d given; two is usual): never tag the whole roster", MaxMentions, len(handles))
 	}
+	op := strings.TrimPrefix(strings.TrimSpace(operator), "@")
 	var out []projects.Member
-	onlyOperator := true
 	for _, h := range handles {
 		h = strings.TrimPrefix(strings.TrimSpace(h), "@")
+		if op != "" && strings.EqualFold(h, op) {
+			return nil, fmt.Errorf("@%s is you (the operator): the text is posted as you, so mention other team members only", op)
+		}
 		m, ok := cfg.MemberByHandle(h)
 		if !ok {
 			return nil, fmt.Errorf("@%s is not on the project's roster ([[roster]] in project.toml): mention security-team members only", h)
@@ -146,13 +152,7 @@ func ValidateMentions(cfg *projects.Config, team map[string]bool, operator strin
 		if slices.ContainsFunc(out, func(o projects.Member) bool { return o.Handle == m.Handle }) {
 			return nil, fmt.Errorf("@%s is mentioned twice", m.Handle)
 		}
-		if !strings.EqualFold(m.Handle, strings.TrimPrefix(operator, "@")) {
-			onlyOperator = false
-		}
 		out = append(out, m)
-	}
-	if len(out) > 0 && onlyOperator {
-		return nil, fmt.Errorf("@%s is you (the operator): the proposal asks other team members to react; mention them", strings.TrimPrefix(operator, "@"))
 	}
 	return out, nil
 }

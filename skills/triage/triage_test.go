@@ -172,6 +172,7 @@ func TestBadJudgementsAreRefusedWithNoPlan(t *testing.T) {
 		{"unknown section", Input{}, func(j *Judgement) { j.ModelSection = "Cryptography" }, "not a section"},
 		{"mention of a non-member", Input{}, func(j *Judgement) { j.Mention = []string{"@priya-raman", "@mallory"} }, "not on the project's roster"},
 		{"the operator alone", Input{}, func(j *Judgement) { j.Mention = []string{operator} }, "you (the operator)"},
+		{"the operator among others", Input{}, func(j *Judgement) { j.Mention = []string{"tkowalski", "@" + operator} }, "you (the operator)"},
 		{"four mentions", Input{}, func(j *Judgement) { j.Mention = []string{"priya-raman", "lena-vogt", "tkowalski", "chidi-okafor"} }, "at most 3"},
 		{"non-member mentioned in the text", Input{}, func(j *Judgement) { j.Question = "@mallory can you check" }, "@mallory"},
 		{"CVSS as severity", Input{}, func(j *Judgement) { j.Severity = "CVSS:3.1/AV:N/AC:L/PR:L" }, "score or CVSS"},
