@@ -271,3 +271,24 @@ func TestEscalateRefusalsOnGitHubAndGmailFakes(t *testing.T) {
 		t.Errorf("a reply on the phase-1 thread (Gmail) must stop phase 2: %q", msg)
 	}
 }
+
+// The demo's case: #2's reporter thread is not in the mailbox, so two of the
+// three audiences get a draft, and the proposal's note says exactly that.
+func TestEscalateNoteNamesTheAudiencesDrafted(t *testing.T) {
+	e := newEnv(t, Options{})
+	var p EscalateProposeOut
+	e.mustCall("escalate_propose", map[string]any{"now": e.now, "numbers": []int{2}}, &p)
+	if len(p.Trackers) != 1 || len(p.Trackers[0].Drafts) != 2 {
+		t.Fatalf("proposal %+v", p.Trackers)
+	}
+	want := "#2 phase 1: 2 of 3 audiences get a draft (the private list, the foundation security team); none to the reporter: the reporter's thread"
+	var note string
+	for _, n := range p.Notes {
+		if strings.HasPrefix(n, "#2 phase 1:") {
+			note = n
+		}
+	}
+	if !strings.HasPrefix(note, want) || !strings.Contains(note, "is not in this mailbox") {
+		t.Errorf("audience note %q\nwant it to start %q and say the thread is not in this mailbox (notes: %q)", note, want, p.Notes)
+	}
+}

@@ -21,9 +21,12 @@
 // draft key or their subject; the sent phase-1 message itself does not count).
 //
 // Each phase drafts one message to each of the three audiences the spec
-// names: the project's private list and the foundation security team (new
-// threads, each draft with a stable key) and the reporter (a reply on the
-// original thread). Drafts are never sent. The reporter's copy is a fixed,
+// names that can be reached: the project's private list and the foundation
+// security team (new threads, each draft with a stable key) and the reporter
+// (a reply on the original thread). An audience with no address configured,
+// or a reporter whose thread is not in the mailbox, gets no draft; the
+// proposal's notes say exactly which audiences got one and why the others did
+// not. Drafts are never sent. The reporter's copy is a fixed,
 // short status note rather than the team text, because reporter-facing mail
 // carries no tracker contents. Each phase is recorded as a status-rollup
 // entry "Sync (Step 4 escalation)" with a stable entry id and a hidden

@@ -129,7 +129,7 @@ func (r *run) escalation(ctx context.Context, item string, is lifecycle.Issue, d
 		}
 		addTeamDraft("private-list", cfg.Lists.Private, cc)
 	} else {
-		e.Notes = append(e.Notes, "no private list is configured ([lists] private): no draft to it")
+		e.skip("the private list", "no private list is configured ([lists] private)")
 	}
 	foundation := cfg.Lists.Foundation
 	if foundation == "" {
@@ -137,8 +137,9 @@ func (r *run) escalation(ctx context.Context, item string, is lifecycle.Issue, d
 	}
 	switch {
 	case foundation == "":
-		e.Notes = append(e.Notes, "no foundation security address is configured ([lists] foundation_security or [governance] escalation_contact): no draft to it")
+		e.skip("the foundation security team", "no foundation security address is configured ([lists] foundation_security or [governance] escalation_contact)")
 	case strings.EqualFold(foundation, cfg.Lists.Private):
+		e.skip("the foundation security team", "its address is the private list's, which already gets a draft")
 	default:
 		addTeamDraft("foundation-security", foundation, nil)
 	}
@@ -165,17 +166,17 @@ func (r *run) reporterDraft(ctx context.Context, item string, is lifecycle.Issue
 		if why == "" {
 			why = "no reporter thread is recorded"
 		}
-		e.Notes = append(e.Notes, "no reporter copy: "+why)
+		e.skip("the reporter", why)
 		return "No reporter notification: " + why + ".", nil
 	case o.Relay:
-		e.Notes = append(e.Notes, "no reporter copy: the only recorded thread is a relay; ask for additional information through the relay by hand if needed")
+		e.skip("the reporter", "the only recorded thread is a relay; ask for additional information through the relay by hand if needed")
 		return "No reporter notification: relayed report (the relay forwards only milestone messages).", nil
 	case d.thread == nil:
 		why := d.note
 		if why == "" {
 			why = "the reporter's thread could not be read"
 		}
-		e.Notes = append(e.Notes, "no reporter copy: "+why)
+		e.skip("the reporter", why)
 		return "Reporter not notified: " + why + "; send the reporter a short status note by hand.", nil
 	}
 	body := reporterText(cfg, d.phase)
@@ -185,7 +186,7 @@ func (r *run) reporterDraft(ctx context.Context, item string, is lifecycle.Issue
 		return "", fmt.Errorf("composing the reporter's copy: %w", err)
 	}
 	if spec == nil {
-		e.Notes = append(e.Notes, "no reporter copy: "+note)
+		e.skip("the reporter", note)
 		return "Reporter not notified: " + note + ".", nil
 	}
 	id := r.pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: item,
@@ -378,4 +379,30 @@ func brief(c *triage.Context, r *run) *Brief {
 		}
 	}
 	return b
+}
+
+// skip records that an audience gets no draft, and why.
+func (e *Escalation) skip(audience, why string) {
+	e.Notes = append(e.Notes, "no draft to "+audience+": "+why)
+	e.skipped = append(e.skipped, audience+": "+why)
+}
+
+// audienceNames names the audiences of DraftPreview.Audience.
+var audienceNames = map[string]string{"private-list": "the private list", "foundation-security": "the foundation security team", "reporter": "the reporter"}
+
+// AudienceNote says exactly which of the three audiences got a draft and why
+// the others did not ("" when nothing is drafted, as for a phase-2 brief).
+func (e *Escalation) AudienceNote() string {
+	if len(e.Drafts) == 0 {
+		return ""
+	}
+	var got []string
+	for _, d := range e.Drafts {
+		got = append(got, audienceNames[d.Audience])
+	}
+	note := fmt.Sprintf("#%d phase %d: %d of 3 audiences get a draft (%s)", e.Number, e.Phase, len(e.Drafts), strings.Join(got, ", "))
+	for _, s := range e.skipped {
+		note += "; none to " + s
+	}
+	return note
 }

@@ -82,6 +82,7 @@ type Escalation struct {
 	Actions     []string            `json:"actions,omitempty"`
 	Next        string              `json:"next,omitempty"`
 	Notes       []string            `json:"notes,omitempty"`
+	skipped     []string            // audiences with no draft, and why
 }
 
 // Waiting is a tracker in the validity discussion with no phase due now.
@@ -183,6 +184,9 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 		e, err := r.escalation(ctx, fmt.Sprintf("e%d", len(p.Trackers)+1), is, due, msgs[is.Number])
 		if err != nil {
 			return nil, fmt.Errorf("%s#%d: %w", t.Repo(), is.Number, err)
+		}
+		if n := e.AudienceNote(); n != "" {
+			p.Notes = append(p.Notes, n)
 		}
 		p.Trackers = append(p.Trackers, e)
 	}
