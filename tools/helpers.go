@@ -103,8 +103,14 @@ func toolAvailable(ctx context.Context, name string) bool {
 	return srv != nil && srv.GetTool(name) != nil
 }
 
+// teamSet is whose text counts as the security team's: the collaborators, and
+// the operator this server writes as (the same rule in every skill).
 func teamSet(ctx context.Context, d *Deps) (map[string]bool, error) {
-	return lifecycle.Team(ctx, d.Backend.Tracker)
+	team, err := lifecycle.Team(ctx, d.Backend.Tracker)
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.TeamWithOperator(team, d.Operator), nil
 }
 
 // TrackerGetIn is tracker_get's input.

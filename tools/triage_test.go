@@ -13,7 +13,7 @@ import (
 	"github.com/vulnsteward/vulnsteward/skills/triage"
 )
 
-const authQuote = "A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability."
+const authQuote = "Authenticated users are trusted to act within the permissions of their projects, and nothing more. A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability."
 
 // triageJudgement is a well-formed VALID judgement for seed tracker #4.
 func triageJudgement() map[string]any {

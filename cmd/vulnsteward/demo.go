@@ -361,7 +361,7 @@ func (d *demo) triageHalf(ctx context.Context, s settings, a *app) error {
 		"class":         "VALID",
 		"summary":       "The artifact download handler joins the requested name to the artifact directory without confining it, so any authenticated user reads files outside their project, including the server configuration and its signing key.",
 		"model_section": "Authenticated users",
-		"model_quote":   "A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability.",
+		"model_quote":   "Authenticated users are trusted to act within the permissions of their projects, and nothing more. A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability.",
 		"fix_shape":     "Reject names whose cleaned path leaves the artifact directory (filepath.Rel check) in the download handler.",
 		"question":      "Do you agree this is valid for the server scope, and should it share a fix with the remote-import path checks?",
 		"severity":      "High-ish",

@@ -203,11 +203,19 @@ func (v Vocabulary) Derive(i Issue, stall *StallInput) State {
 	return st
 }
 
-// daysSinceTeam counts whole days since the last comment by a team member, or
-// since the issue was created when the team never commented.
+// daysSinceTeam counts whole days since the last discussion comment by a team
+// member, or since the issue was created when the team never commented.
 func daysSinceTeam(i Issue, in StallInput) int {
 	last := i.CreatedAt
 	for _, c := range in.Comments {
+		// Status bookkeeping (the rollup, marker comments, the reference
+		// workflow's bot comments) is not discussion: it never resets the clock.
+		if IsSkillAuthored(c.Body) {
+			continue
+		}
+		if _, legacy := IsFoldableLegacy(c.Body); legacy {
+			continue
+		}
 		if in.Team[strings.ToLower(c.Author)] && c.CreatedAt.After(last) {
 			last = c.CreatedAt
 		}

@@ -78,6 +78,8 @@ func TestDeriveStall(t *testing.T) {
 		{"team commented 10 days ago", []Comment{{Author: "alice", CreatedAt: now.AddDate(0, 0, -10)}}, 10, 3},
 		{"team commented 35 days ago", []Comment{{Author: "Alice", CreatedAt: now.AddDate(0, 0, -35)}}, 35, 4},
 		{"only an outsider commented recently", []Comment{{Author: "alice", CreatedAt: now.AddDate(0, 0, -40)}, {Author: "mallory", CreatedAt: now.AddDate(0, 0, -1)}}, 40, 4},
+		{"a status rollup is not discussion", []Comment{{Author: "alice", CreatedAt: now.AddDate(0, 0, -40)}, {Author: "alice", CreatedAt: now.AddDate(0, 0, -2), Body: DefaultRollupMarker + "\n<details><summary>2026-11-22 · @alice · Sync</summary>\n\n**Sync.**\n\n</details>"}}, 40, 4},
+		{"a legacy bot status comment is not discussion", []Comment{{Author: "alice", CreatedAt: now.AddDate(0, 0, -2), Body: "**Process-step escalation** posted to private@"}}, 60, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

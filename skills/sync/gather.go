@@ -128,7 +128,7 @@ func (p *Pass) trusted(login string) bool {
 // lifecycle.Derive over every comment, the one definition that tracker_list,
 // triage and escalate share.
 func (p *Pass) derive(t *Tracker, is lifecycle.Issue) lifecycle.State {
-	return p.Vocab.Derive(is, &lifecycle.StallInput{Comments: t.Comments, Team: p.Team, Now: p.Now, StallDays: p.Config.Disclosure.StallDays})
+	return p.Vocab.Derive(is, &lifecycle.StallInput{Comments: t.Comments, Team: lifecycle.TeamWithOperator(p.Team, p.Operator), Now: p.Now, StallDays: p.Config.Disclosure.StallDays})
 }
 
 // Preflight is the bulk pre-flight classifier (spec/release.md §6.19) for an open

@@ -200,6 +200,11 @@ func (r *run) quote(in *sectionInput, j Judgement) error {
 		}
 		return fmt.Errorf("model_quote is not in section %q verbatim (no paraphrase): copy the sentences exactly", sec.Heading)
 	}
+	// Two or three sentences (spec/intake.md §9.4); one only when the section
+	// itself is a single sentence.
+	if Sentences(q) < 2 && Sentences(sec.Body) >= 2 {
+		return fmt.Errorf("model_quote is one sentence: copy two or three consecutive sentences verbatim from section %q (one is enough only when the section is a single sentence)", sec.Heading)
+	}
 	in.modelHead, in.modelURL, in.quote = sec.Heading, sec.URL, q
 	return nil
 }
@@ -324,4 +329,29 @@ func (r *run) publicFix(ctx context.Context, c *Context, j Judgement, in *sectio
 		in.draftReply = preview.Body
 	}
 	return nil
+}
+
+// sentenceEndRE ends a sentence: a full stop, question or exclamation mark
+// followed by a space or the end of the text.
+var sentenceEndRE = regexp.MustCompile(`[.!?]["'”’)]*(\s|$)`)
+
+// Sentences counts the sentences of a text (markdown headings and blank
+// lines aside), roughly: "e.g." counts as an end too, which only errs towards
+// accepting a quote.
+func Sentences(text string) int {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			lines = append(lines, l)
+		}
+	}
+	t := strings.TrimSpace(strings.Join(strings.Fields(strings.Join(lines, " ")), " "))
+	if t == "" {
+		return 0
+	}
+	n := len(sentenceEndRE.FindAllStringIndex(t, -1))
+	if !sentenceEndRE.MatchString(t[len(t)-1:]) {
+		n++ // a last sentence without its full stop
+	}
+	return n
 }

@@ -11,7 +11,7 @@ import (
 
 var refTime = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
-const authQuote = "A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability."
+const authQuote = "Authenticated users are trusted to act within the permissions of their projects, and nothing more. A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability."
 
 func judgement(n int) Judgement {
 	return Judgement{Number: n, Class: "VALID",
@@ -169,6 +169,9 @@ func TestBadJudgementsAreRefusedWithNoPlan(t *testing.T) {
 		{"paraphrased quote", Input{}, func(j *Judgement) {
 			j.ModelQuote = "A user who can read another project's data is a vulnerability."
 		}, "verbatim"},
+		{"one sentence of a longer section", Input{}, func(j *Judgement) {
+			j.ModelQuote = "A user who can read or change another project's data, act with another user's permissions, or reach the host through the server is a vulnerability."
+		}, "one sentence"},
 		{"unknown section", Input{}, func(j *Judgement) { j.ModelSection = "Cryptography" }, "not a section"},
 		{"mention of a non-member", Input{}, func(j *Judgement) { j.Mention = []string{"@priya-raman", "@mallory"} }, "not on the project's roster"},
 		{"the operator alone", Input{}, func(j *Judgement) { j.Mention = []string{operator} }, "you (the operator)"},
@@ -214,6 +217,24 @@ func TestBadJudgementsAreRefusedWithNoPlan(t *testing.T) {
 	}
 	if _, err := Propose(e.ctx, e.deps(), Input{Retriage: true, Now: refTime}); err == nil || !strings.Contains(err.Error(), "explicit `numbers`") {
 		t.Errorf("bare retriage: %v", err)
+	}
+	// One sentence is enough when the section is one sentence.
+	j := judgement(4)
+	j.Class, j.ModelSection = "INVALID", "Self-XSS"
+	j.ModelQuote = "Script that a user can only inject into their own session, for example by pasting it into their own browser console or their own profile preview, is not a vulnerability."
+	if _, err := Propose(e.ctx, e.deps(), Input{Judgements: []Judgement{j}, Now: refTime}); err != nil {
+		t.Errorf("a one-sentence section quoted whole was refused: %v", err)
+	}
+}
+
+func TestSentences(t *testing.T) {
+	for text, want := range map[string]int{
+		"": 0, "One.": 1, "One. Two.": 2, "One? Two! Three.": 3, "No full stop": 1, "One. Two": 2,
+		"### Self-XSS\n\nScript that a user can only inject is not\na vulnerability.": 1,
+	} {
+		if got := Sentences(text); got != want {
+			t.Errorf("Sentences(%q) = %d, want %d", text, got, want)
+		}
 	}
 }
 
