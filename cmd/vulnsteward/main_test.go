@@ -25,10 +25,17 @@ func TestDemoWalksImport(t *testing.T) {
 	for _, want := range []string{
 		"=> import:", "=> reply:", "=> drop: spam", "already imported as",
 		"refused:", "already applied", "complete: true",
+		// The intake half on fresh mail.
+		"post the triage proposal (VALID)", "remove `needs triage`", "board Needs triage → Assessed",
+		"draft the reporter update (accepted as valid)", "Closed as invalid", "close #10 as not planned",
+		"Merge (kept) (from #11)", "3 of 3 audiences get a draft", "record the phase-1 escalation",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q\n%s", want, s)
 		}
+	}
+	if n := strings.Count(s, "complete: true"); n < 7 {
+		t.Errorf("%d applies completed, want every one of the walk's 7 (import twice, triage, sync, invalidate, deduplicate, escalate)", n)
 	}
 	if strings.Contains(s, "UNEXPECTED") {
 		t.Errorf("demo reported an unexpected acceptance:\n%s", s)

@@ -177,7 +177,7 @@ func (v Vocabulary) Derive(i Issue, stall *StallInput) State {
 	case len(scopes) > 0 && !i.HasLabel(L.NeedsTriage):
 		set(6, RoleTriager, "allocate a CVE (governance-gated)", "allocate_propose", ColAssessed)
 	case i.HasLabel(L.NeedsTriage):
-		set(3, RoleTriager, "start or continue the validity discussion, tagging at least one other team member", "triage_propose", ColNeedsTriage)
+		set(3, RoleTriager, "start or continue the validity discussion, asking two or three other team members", "triage_propose", ColNeedsTriage)
 		if len(scopes) > 0 {
 			set(5, RoleTriager, "land the consensus: remove needs triage (the scope label is set)", "sync_propose", ColNeedsTriage)
 		}
