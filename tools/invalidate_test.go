@@ -528,6 +528,11 @@ func TestInvalidateReplyRefusesPrivateReporterText(t *testing.T) {
 		{"This is not CWE-79 as the payload is rendered as text.", "the reporter's own CVSS or CWE"},
 		{"Mina Park reported the same behaviour, and it is rendered as text.", "another reporter of this tracker"},
 		{"As mina@mina-park.example also found, it is rendered as text.", "another reporter of this tracker"},
+		// The same things written another way (second review).
+		{"The AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N you computed overstates it.", "the reporter's own CVSS or CWE"},
+		{"This is not cwe 79: the payload is rendered as text.", "the reporter's own CVSS or CWE"},
+		{"Mina also saw this; it is rendered as text.", "another reporter of this tracker"},
+		{"As M. Park noted, it is rendered as text.", "another reporter of this tracker"},
 	} {
 		before := e.state()
 		msg := e.call("invalidate_propose", invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": tc.reason}), nil)

@@ -54,6 +54,16 @@ func reporterAvoid(is lifecycle.Issue, root lifecycle.Message, own, ownEmail, ca
 	ex := intake.Extract(lifecycle.Message{Body: desc + "\n\n" + root.Body}, intake.ExtractContext{})
 	for _, v := range append(slices.Clone(ex.ReporterCVSS), ex.ReporterCWE...) {
 		add(v, whyObserved)
+		// The same value written another way: the vector without its
+		// "CVSS:3.1/" prefix, "CWE 79", "CWE79".
+		if _, metrics, ok := strings.Cut(v, "/"); ok && strings.HasPrefix(strings.ToUpper(v), "CVSS:") {
+			add(metrics, whyObserved)
+		}
+		if m := cweNumRE.FindStringSubmatch(v); m != nil {
+			add("CWE "+m[1], whyObserved)
+			add("CWE"+m[1], whyObserved)
+			add("CWE_"+m[1], whyObserved)
+		}
 	}
 
 	credits, _ := body.Get(lifecycle.FieldCredit)
@@ -73,6 +83,12 @@ func reporterAvoid(is lifecycle.Issue, root lifecycle.Message, own, ownEmail, ca
 		for _, part := range creditSplitRE.Split(l, -1) {
 			if strings.ContainsAny(part, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
 				add(part, whyOther)
+				// Each name word on its own ("Mina", "Park"): matched as whole words.
+				for _, w := range strings.Fields(part) {
+					if w = strings.Trim(w, ".,;:'\""); len([]rune(w)) >= 4 && !strings.Contains(w, "@") {
+						add(w, whyOther)
+					}
+				}
 			}
 		}
 		for _, e := range emailRE.FindAllString(l, -1) {
@@ -87,12 +103,14 @@ func reporterAvoid(is lifecycle.Issue, root lifecycle.Message, own, ownEmail, ca
 	return out
 }
 
-// avoidHits names the avoided terms the reply carries, with why.
+var cweNumRE = regexp.MustCompile(`(?i)^CWE[-_ ]?(\d+)$`)
+
+// avoidHits names the avoided terms the reply carries (whole words,
+// case-insensitive, as the executor checks them), with why.
 func avoidHits(text string, terms []avoidTerm) []string {
-	low := strings.ToLower(text)
 	var out []string
 	for _, t := range terms {
-		if strings.Contains(low, strings.ToLower(t.Text)) {
+		if lifecycle.ContainsTerm(text, t.Text) {
 			out = append(out, fmt.Sprintf("%q is %s", t.Text, t.Why))
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Verifier checks a confirmation token for a tool and returns the plan it names.
@@ -434,13 +436,30 @@ func DraftPolicyHits(g Guard, d DraftSpec) []string {
 		hits = append(hits, g.Check(AudienceReporter, d.Request.Subject)...)
 		hits = append(hits, g.Check(AudienceReporter, d.Request.Body)...)
 	}
-	body := strings.ToLower(d.Request.Body)
 	for _, av := range d.Avoid {
-		if av = strings.TrimSpace(av); av != "" && strings.Contains(body, strings.ToLower(av)) {
-			hits = append(hits, fmt.Sprintf("echoes the reporter's own %q", av))
+		if av = strings.TrimSpace(av); av != "" && ContainsTerm(d.Request.Body, av) {
+			hits = append(hits, fmt.Sprintf("carries %q, which a reply to this reporter must not", av))
 		}
 	}
 	return hits
+}
+
+// ContainsTerm reports whether text holds term, case-insensitively, as whole
+// words: "Mina" is in "thanks Mina," but not in "terminal".
+func ContainsTerm(text, term string) bool {
+	term = strings.TrimSpace(term)
+	if term == "" {
+		return false
+	}
+	pat := regexp.QuoteMeta(term)
+	if r, _ := utf8.DecodeRuneInString(term); unicode.IsLetter(r) || unicode.IsDigit(r) {
+		pat = `\b` + pat
+	}
+	if r, _ := utf8.DecodeLastRuneInString(term); unicode.IsLetter(r) || unicode.IsDigit(r) {
+		pat += `\b`
+	}
+	re, err := regexp.Compile(`(?i)` + pat)
+	return err == nil && re.MatchString(text)
 }
 
 func actionTexts(a Action, j *Journal) []string {
