@@ -112,7 +112,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	states := map[string]string{}
 	for _, s := range []Side{kept, dropped} {
 		if cve := s.CVE(); cve != "" {
-			states[cve] = cveState(ctx, d.Backend.CNA, cve)
+			states[cve] = lifecycle.CVEState(ctx, d.Backend.CNA, cve)
 		}
 	}
 	if err := CheckPreconditions(cfg, kept, dropped, states); err != nil {
@@ -127,7 +127,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	if err := simulate(ki, merged, carried); err != nil {
 		return nil, err
 	}
-	if err := labelExists(ctx, t, cfg.Labels.Duplicate); err != nil {
+	if err := lifecycle.RequireLabel(ctx, t, cfg.Labels.Duplicate); err != nil {
 		return nil, err
 	}
 	team, err := lifecycle.Team(ctx, t)
@@ -348,30 +348,6 @@ func cveLink(cfg *projects.Config, cve string) string {
 		return fmt.Sprintf("[%s](%s)", cve, strings.ReplaceAll(t, "<CVE-ID>", cve))
 	}
 	return cve
-}
-
-func cveState(ctx context.Context, cna lifecycle.CNA, cve string) string {
-	if cna == nil {
-		return ""
-	}
-	rec, err := cna.GetRecord(ctx, cve)
-	if err != nil {
-		return ""
-	}
-	return rec.State
-}
-
-func labelExists(ctx context.Context, t lifecycle.Tracker, label string) error {
-	labels, err := t.ListLabels(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the labels of %s: %w", t.Repo(), err)
-	}
-	for _, l := range labels {
-		if strings.EqualFold(l, label) {
-			return nil
-		}
-	}
-	return fmt.Errorf("the label %q does not exist in %s: create it by hand (labels are never created silently), then propose again", label, t.Repo())
 }
 
 func onBoard(ctx context.Context, t lifecycle.Tracker, cfg *projects.Config, n int) bool {

@@ -128,7 +128,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 		}
 		return nil, fmt.Errorf("reading %s#%d (check the token and repository): %w", t.Repo(), in.Number, err)
 	}
-	if err := CheckHardStops(cfg, is, cveState(ctx, d.Backend.CNA, TrackerCVE(is.Body))); err != nil {
+	if err := CheckHardStops(cfg, is, lifecycle.CVEState(ctx, d.Backend.CNA, TrackerCVE(is.Body))); err != nil {
 		return nil, err
 	}
 
@@ -149,7 +149,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 		return nil, errors.New("give the reasoning of the close: `quotes` (verbatim excerpts of team comments on the tracker) and/or `reason` (the case reasoning in your words); it goes into the rollup and the reply")
 	}
 	label := disp.Label(cfg.Labels)
-	if err := labelExists(ctx, t, label); err != nil {
+	if err := lifecycle.RequireLabel(ctx, t, label); err != nil {
 		return nil, err
 	}
 	canned, err := cfg.CannedResponses()
@@ -634,30 +634,6 @@ func injectionFlags(is lifecycle.Issue, comments []lifecycle.Comment, team map[s
 		}
 	}
 	return out
-}
-
-func cveState(ctx context.Context, cna lifecycle.CNA, cve string) string {
-	if cna == nil || cve == "" {
-		return ""
-	}
-	rec, err := cna.GetRecord(ctx, cve)
-	if err != nil {
-		return ""
-	}
-	return rec.State
-}
-
-func labelExists(ctx context.Context, t lifecycle.Tracker, label string) error {
-	labels, err := t.ListLabels(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the labels of %s: %w", t.Repo(), err)
-	}
-	for _, l := range labels {
-		if strings.EqualFold(l, label) {
-			return nil
-		}
-	}
-	return fmt.Errorf("the label %q does not exist in %s: create it by hand (labels are never created silently), then propose again", label, t.Repo())
 }
 
 // boardState reports whether the tracker has a board item to archive, and the
