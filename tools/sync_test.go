@@ -739,3 +739,54 @@ func TestSyncBulkPassWithProgressOnGitHubFakes(t *testing.T) {
 		t.Errorf("a second bulk pass plans %+v", again.Plan.Actions)
 	}
 }
+
+// A relayed report merged into another tracker keeps its routing: sync drafts
+// the kept reporter's update on their own thread and the relayed reporter's
+// to the forwarder contact, in the relay shape.
+func TestSyncAfterMergingARelayedReportGoesToTheForwarder(t *testing.T) {
+	e := newEnv(t, Options{})
+	drop := e.importRelayed()
+	var dp DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, seedTriage, drop, nil), &dp)
+	var res ApplyOut
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": dp.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("merge: %+v", res.Results)
+	}
+	e.humanLabels(seedTriage, []string{"web-ui"}, nil)
+	p := e.syncPropose(map[string]any{"numbers": []int{seedTriage}})
+	it := itemFor(p, seedTriage)
+	if it == nil || it.Draft == nil || len(it.OtherDrafts) != 1 {
+		is, _ := fieldsOf(e, seedTriage)
+		t.Fatalf("item %+v: want one draft per reporter\nkept body:\n%s", it, is.Body)
+	}
+	if !strings.Contains(it.Draft.To, "olu") || strings.Contains(it.Draft.Body, "---\nHello") {
+		t.Errorf("the kept reporter's draft is not direct: to %q\n%s", it.Draft.To, it.Draft.Body)
+	}
+	relayed := it.OtherDrafts[0]
+	if relayed.To != "Ingrid Bauer <ingrid.bauer@example-foundation.example>" {
+		t.Errorf("relayed draft to %q, want the forwarder contact", relayed.To)
+	}
+	for _, want := range []string{"Hi Ingrid,", "\n---\nHello Maya,", "(relayed via foundation-security)"} {
+		if !strings.Contains(relayed.Body+" "+relayed.Canned, want) {
+			t.Errorf("relayed draft lacks %q:\n%s", want, relayed.Body)
+		}
+	}
+	e.mustCall("sync_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply: %+v", res.Results)
+	}
+	drafts, _ := e.mail.ListDrafts(e.ctx, "")
+	to := map[string]bool{}
+	for _, d := range drafts {
+		for _, a := range d.To {
+			to[a.Email] = true
+		}
+	}
+	if len(drafts) != 2 || !to["ingrid.bauer@example-foundation.example"] {
+		t.Fatalf("drafts %+v: want one per reporter, the relayed one to the forwarder contact", drafts)
+	}
+	if again := e.syncPropose(map[string]any{"numbers": []int{seedTriage}}); len(again.Plan.Actions) != 0 {
+		t.Errorf("a second pass plans %+v", again.Plan.Actions)
+	}
+}

@@ -29,6 +29,14 @@ type Origin struct {
 	Relay bool `json:"relay,omitempty"`
 	// Note says how the thread was chosen, or what the human must decide.
 	Note string `json:"note"`
+	// Forwarder is the forwarder adapter a merged reporter's own thread line
+	// names ("relayed by forwarder X"): that reporter's replies go through
+	// the forwarder, whatever the rest of the tracker does. Set by OriginsOf
+	// for the origins after the first only.
+	Forwarder string `json:"forwarder,omitempty"`
+	// Reporter is the reporter a merged thread line names ("Name (reported
+	// …): …"), set by OriginsOf for the origins after the first only.
+	Reporter string `json:"reporter,omitempty"`
 }
 
 var (

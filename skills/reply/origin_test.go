@@ -83,3 +83,28 @@ func TestOriginsOfAMergedTracker(t *testing.T) {
 		t.Errorf("PR: %+v", got)
 	}
 }
+
+// Routing is per reporter thread after a merge: a merged thread is relayed
+// only when its own line names a forwarder, never because the kept tracker is.
+func TestOriginsOfRoutesEachMergedThreadByItsOwnLine(t *testing.T) {
+	metaA := lifecycle.IntakeMeta{Key: "mail:a@x.example", Source: "mail", ThreadIDs: []string{"maildir:a@x.example", "gmail:ga"}}.Comment()
+	metaB := lifecycle.IntakeMeta{Key: "mail:b@y.example", Source: "mail", ThreadIDs: []string{"maildir:b@y.example", "gmail:gb"}}.Comment()
+	metaC := lifecycle.IntakeMeta{Key: "mail:c@f.example", Source: "mail", ThreadIDs: []string{"maildir:c@f.example"}}.Comment()
+	field := "Kenji (reported 2026-11-01): No public archive URL — tracked privately on local mailbox thread `a@x.example` — relayed by forwarder foundation-security. Root Message-ID: `<a@x.example>`\n" +
+		"Tomas (reported 2026-11-05, merged from [o/r#13](https://x.example/13) on 2026-11-20): No public archive URL — tracked privately on local mailbox thread `b@y.example`. Root Message-ID: `<b@y.example>`\n" +
+		"Maya Okonkwo (reported 2026-11-06, merged from [o/r#14](https://x.example/14) on 2026-11-20): No public archive URL — tracked privately on local mailbox thread `c@f.example` — relayed by forwarder foundation-security. Root Message-ID: `<c@f.example>`"
+	body := bodyWithThread(field, metaA+"\n"+metaB+"\n"+metaC+"\n"+lifecycle.MarkerRoutingViaForwarder+"\n\n")
+	got := OriginsOf(body, "maildir")
+	if len(got) != 3 {
+		t.Fatalf("origins %+v", got)
+	}
+	if !got[0].Relay {
+		t.Errorf("the kept relayed thread is not relayed: %+v", got[0])
+	}
+	if got[1].Relay || got[1].Forwarder != "" || got[1].Reporter != "Tomas" {
+		t.Errorf("the merged direct thread inherits the kept routing: %+v", got[1])
+	}
+	if !got[2].Relay || got[2].Forwarder != "foundation-security" || got[2].Reporter != "Maya Okonkwo" {
+		t.Errorf("the merged relayed thread lost its forwarder: %+v", got[2])
+	}
+}

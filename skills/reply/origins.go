@@ -1,6 +1,8 @@
 package reply
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
@@ -14,9 +16,15 @@ import (
 // whose thread is not already listed adds one origin. A tracker whose
 // OriginOf path is not the mail path (a PR, a findings file, a scan, unknown)
 // returns only that origin.
-func OriginsOf(body, mailKind string) []Origin {
+//
+// Routing is per reporter thread: the first origin follows the tracker (its
+// routing-mode marker), and every later one is relayed only when its own
+// line in the thread field names a forwarder ("relayed by forwarder X", which
+// import writes and a merge carries verbatim): Forwarder and Reporter are
+// then read from that line.
+func OriginsOf(body, mailKind string) (out []Origin) {
 	first := OriginOf(body, mailKind)
-	out := []Origin{first}
+	out = []Origin{first}
 	if first.Path != PathMail || (first.ThreadID == "" && first.RootMessageID == "") {
 		return out
 	}
@@ -34,14 +42,20 @@ func OriginsOf(body, mailKind string) []Origin {
 			(o.RootMessageID != "" && seen["r:"+lifecycle.NormalizeMessageID(o.RootMessageID)])
 	}
 	mark(first)
-	relayed := viaForwarder(body)
+	field, _ := lifecycle.ParseBody(body).Get(lifecycle.FieldThread)
+	defer func() {
+		for i := 1; i < len(out); i++ {
+			out[i].Forwarder, out[i].Reporter = lineRouting(field, out[i])
+			out[i].Relay = out[i].Forwarder != ""
+		}
+	}()
 	for _, m := range lifecycle.ParseIntakeMetas(body) {
 		if m.Source != "" && m.Source != "mail" {
 			continue
 		}
 		for _, id := range m.ThreadIDs {
 			if k, tid, ok := strings.Cut(id, ":"); ok && k == mailKind {
-				o := Origin{Path: PathMail, ThreadID: tid, RootMessageID: strings.TrimPrefix(m.Key, "mail:"), Relay: relayed,
+				o := Origin{Path: PathMail, ThreadID: tid, RootMessageID: strings.TrimPrefix(m.Key, "mail:"),
 					Note: "thread recorded at import of a merged report"}
 				if !known(o) {
 					out = append(out, o)
@@ -51,7 +65,6 @@ func OriginsOf(body, mailKind string) []Origin {
 			}
 		}
 	}
-	field, _ := lifecycle.ParseBody(body).Get(lifecycle.FieldThread)
 	for _, line := range strings.Split(field, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || relayRE.MatchString(line) {
@@ -77,4 +90,35 @@ func OriginsOf(body, mailKind string) []Origin {
 		}
 	}
 	return out
+}
+
+// mergedReporterRE reads the reporter of a merged thread line
+// "<reporter> (reported …): <thread>".
+var mergedReporterRE = regexp.MustCompile(`^(\S[^\n]*?) \(reported \d{4}-\d{2}-\d{2}[,)]`)
+
+// lineRouting reads the forwarder and the reporter named on o's own line of
+// the Security mailing list thread field: the line that holds o's thread id
+// or root Message-ID. Both are "" when no line holds it.
+func lineRouting(field string, o Origin) (forwarder, reporter string) {
+	var keys []string // as a line writes them: `thread id`, <root Message-ID>
+	if o.ThreadID != "" {
+		keys = append(keys, strings.ToLower("`"+o.ThreadID+"`"))
+	}
+	if r := lifecycle.NormalizeMessageID(o.RootMessageID); r != "" {
+		keys = append(keys, strings.ToLower("<"+r+">"))
+	}
+	for _, line := range strings.Split(field, "\n") {
+		low := strings.ToLower(line)
+		if !slices.ContainsFunc(keys, func(k string) bool { return strings.Contains(low, k) }) {
+			continue
+		}
+		if m := threadAdapterRE.FindStringSubmatch(line); m != nil {
+			forwarder = strings.TrimSuffix(m[1], ".")
+		}
+		if m := mergedReporterRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			reporter = OneLine(m[1])
+		}
+		return forwarder, reporter
+	}
+	return "", ""
 }

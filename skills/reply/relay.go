@@ -91,10 +91,22 @@ var (
 // else the contact the import's rollup line recorded. texts are the tracker's
 // comment bodies (the rollup among them).
 func ForwarderOf(body string, texts []string, cfg *projects.Config) Forwarder {
-	var f Forwarder
+	return forwarderNamed("", body, texts, cfg)
+}
+
+// ForwarderOfOrigin is the forwarder of one reporter thread: the adapter its
+// own thread line names (Origin.Forwarder, a merged relayed report), else the
+// tracker's (ForwarderOf). The contact recorded at import is used only from a
+// rollup line naming the same adapter.
+func ForwarderOfOrigin(o Origin, body string, texts []string, cfg *projects.Config) Forwarder {
+	return forwarderNamed(o.Forwarder, body, texts, cfg)
+}
+
+func forwarderNamed(adapter, body string, texts []string, cfg *projects.Config) Forwarder {
+	f := Forwarder{Adapter: adapter}
 	var recorded string
 	for _, t := range texts {
-		if m := relayAdapterRE.FindStringSubmatch(t); m != nil {
+		if m := relayAdapterRE.FindStringSubmatch(t); m != nil && (adapter == "" || strings.EqualFold(m[1], adapter)) {
 			f.Adapter = m[1]
 			for _, line := range strings.Split(t, "\n") {
 				if strings.Contains(line, m[0]) {

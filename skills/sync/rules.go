@@ -381,7 +381,7 @@ func reporterAccepted(ctx context.Context, p *Pass, t *Tracker, o *Outcome) erro
 	// records it once for every reporter.
 	var ups []threadUpdate
 	for i, or := range origins {
-		u, err := p.acceptedOn(ctx, t, or, name)
+		u, err := p.acceptedOn(ctx, t, or, i == 0, name)
 		if err != nil {
 			return err
 		}
@@ -463,8 +463,9 @@ type threadUpdate struct {
 	placeholder   string
 }
 
-// acceptedOn decides the update on one reporter's thread.
-func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, name string) (threadUpdate, error) {
+// acceptedOn decides the update on one reporter's thread; first is the
+// tracker's own thread (the others come from merges).
+func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, first bool, name string) (threadUpdate, error) {
 	is := t.Issue
 	u := threadUpdate{who: "the reporter", placeholder: draftPlaceholder}
 	th, missing, err := p.replyThread(ctx, origin, is)
@@ -515,7 +516,11 @@ func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, 
 		return u, fmt.Errorf("[canned] accepted_as_valid: %w", err)
 	}
 	req := reply.Request{Thread: th, Canned: cn, Purpose: "accepted"}
-	fwd, relayed := p.forwarder(t, origin)
+	fwd, relayed := p.forwarder(t, origin, first)
+	credit := reporterCredit(is)
+	if !first {
+		credit = creditName(origin.Reporter) // never the kept reporter's name
+	}
 	if relayed {
 		if fwd.Contact.Email == "" {
 			u.missing = "the tracker is in via-forwarder mode, but " + fwd.Note
@@ -523,9 +528,9 @@ func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, 
 		}
 		to := fwd.Contact
 		req.To = &to
-		req.Values = map[string]string{"REPORTER_NAME": reporterFirstName(is)}
-		if c := reporterCredit(is); c != "" {
-			u.who = c
+		req.Values = map[string]string{"REPORTER_NAME": firstNameOr(credit, "there")}
+		if credit != "" {
+			u.who = credit
 		}
 	}
 	preview, spec, note, err := reply.Compose(ctx, p.Mail, p.Config, req)
@@ -537,7 +542,7 @@ func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, 
 		return u, nil
 	}
 	if relayed {
-		body := reply.AddressingBlock(fwd.Contact, lifecycle.Address{Name: reporterCredit(is)}, nil, spec.Request.Body, p.Config.Project.Name, p.signer())
+		body := reply.AddressingBlock(fwd.Contact, lifecycle.Address{Name: credit}, nil, spec.Request.Body, p.Config.Project.Name, p.signer())
 		spec.Request.Body, preview.Body = body, body
 		preview.Canned += " (relayed via " + fwd.Adapter + ")"
 		u.relayLine = fmt.Sprintf(" Relayed through forwarder `%s` to %s (accepted-as-valid is on the relay list).", fwd.Adapter, reply.FormatAddress(fwd.Contact))
@@ -553,13 +558,20 @@ func (p *Pass) acceptedOn(ctx context.Context, t *Tracker, origin reply.Origin, 
 	return u, nil
 }
 
-// forwarder is the relay a tracker in via-forwarder mode goes through: the
-// routing-mode marker import writes, or a forwarder adapter the tracker names
-// (rollup line or thread field). relayed is false for a direct report.
-func (p *Pass) forwarder(t *Tracker, origin reply.Origin) (reply.Forwarder, bool) {
+// forwarder is the relay a reporter thread goes through. The tracker's own
+// thread (first) is relayed when the body carries the routing-mode marker
+// import writes, or when its only thread is a relay and the tracker names a
+// forwarder adapter (rollup line or thread field). A thread added by a merge
+// is relayed only when its own thread-field line names a forwarder
+// (origin.Forwarder): routing is per reporter, never inherited from the kept
+// tracker. relayed is false for a direct report.
+func (p *Pass) forwarder(t *Tracker, origin reply.Origin, first bool) (reply.Forwarder, bool) {
 	var texts []string
 	if t.Rollup != nil {
 		texts = append(texts, t.Rollup.Body)
+	}
+	if !first {
+		return reply.ForwarderOfOrigin(origin, t.Issue.Body, texts, p.Config), origin.Forwarder != ""
 	}
 	f := reply.ForwarderOf(t.Issue.Body, texts, p.Config)
 	marked := strings.Contains(lifecycle.ParseBody(t.Issue.Body).Preamble(), lifecycle.MarkerRoutingViaForwarder)
@@ -570,6 +582,12 @@ func (p *Pass) forwarder(t *Tracker, origin reply.Origin) (reply.Forwarder, bool
 // when none is recorded.
 func reporterCredit(is lifecycle.Issue) string {
 	v, _ := lifecycle.ParseBody(is.Body).Get(lifecycle.FieldCredit)
+	return creditName(v)
+}
+
+// creditName is a credited reporter's name on one line, "" when v is a
+// placeholder or holds an address.
+func creditName(v string) string {
 	v = reply.OneLine(v)
 	if v == "" || strings.HasPrefix(v, "_") || strings.ContainsAny(v, "@<`") || strings.EqualFold(v, "TBD") || strings.HasPrefix(strings.ToLower(v), "n/a") {
 		return ""
@@ -577,12 +595,13 @@ func reporterCredit(is lifecycle.Issue) string {
 	return v
 }
 
-// reporterFirstName fills REPORTER_NAME in a relayed draft.
-func reporterFirstName(is lifecycle.Issue) string {
-	if f := strings.Fields(reporterCredit(is)); len(f) > 0 {
+// firstNameOr fills REPORTER_NAME in a relayed draft: the first word of the
+// credited name, else fallback.
+func firstNameOr(credit, fallback string) string {
+	if f := strings.Fields(credit); len(f) > 0 {
 		return f[0]
 	}
-	return "there"
+	return fallback
 }
 
 // signer signs relayed drafts: the operator's roster name, else the team.
