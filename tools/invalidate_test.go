@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vulnsteward/vulnsteward/skills/lifecycle"
 )
@@ -616,5 +617,42 @@ func TestInvalidateHardStopOnGitHubAndGmailFakes(t *testing.T) {
 		if e.state() != before || len(e.gm.Drafts()) != 0 {
 			t.Errorf("#%d: a refused propose wrote something", tc.number)
 		}
+	}
+}
+
+// A tracker closed, reopened and closed again with another disposition gets a
+// rollup entry, a closing comment and a reply of its own (second review).
+func TestInvalidateAgainAfterAReopen(t *testing.T) {
+	e := newEnv(t, Options{})
+	var p InvalidateProposeOut
+	e.mustCall("invalidate_propose", invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "Rendered as text."}), &p)
+	var res ApplyOut
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("first close: %+v", res.Results)
+	}
+	e.sendDraftsAsHuman()
+	tr := e.deps.Backend.Tracker
+	if _, err := tr.ReopenIssue(e.ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.EditLabels(e.ctx, 4, []string{e.cfg.Labels.NeedsTriage}, []string{e.cfg.Labels.Invalid}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(72 * time.Hour)
+	before := e.state()
+	e.mustCall("invalidate_propose", invalidateArgs(e, 4, "wontfix", map[string]any{"canned": "Negative Assessment response", "reason": "Hardening only: a public PR follows."}), &p)
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": p.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("second close: %+v", res.Results)
+	}
+	after := e.state()
+	if after.Comments != before.Comments+1 || after.Drafts != before.Drafts+1 {
+		t.Errorf("second close: comments %d→%d (want +1: a new closing comment), drafts %d→%d (want +1)", before.Comments, after.Comments, before.Drafts, after.Drafts)
+	}
+	cs, _ := tr.ListComments(e.ctx, 4)
+	rollups := lifecycle.FindRollups(cs)
+	if len(rollups) != 1 || strings.Count(rollups[0].Body, "Closed as") < 2 {
+		t.Errorf("the rollup does not record both closes")
 	}
 }

@@ -2,6 +2,8 @@ package invalidate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -197,9 +199,11 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	p.Labels = LabelEdit(cfg, is, disp)
 	board, boardNote := boardState(ctx, t, cfg, is.Number)
 	day := now.UTC().Format("2006-01-02")
-	// Entry ids are stable per tracker, not per plan: a plan proposed again
-	// after a partial apply (tokens expire) finds what the first one wrote.
-	entryID := fmt.Sprintf("invalidate-%d", is.Number)
+	// Entry ids are stable per tracker and close (disposition and canned
+	// response), not per plan: a plan proposed again after a partial apply
+	// (tokens expire) finds what the first one wrote, while a different close
+	// of the same tracker after a reopen gets entries of its own.
+	entryID := closeEntryID(is.Number, disp, p.Canned)
 	if rs := lifecycle.FindRollups(comments); len(rs) == 1 && lifecycle.RollupHasEntry(rs[0].Body, entryID) {
 		p.Notes = append(p.Notes, "the rollup already records this close (an earlier plan was partly applied): the entry is not appended again")
 	}
@@ -284,7 +288,7 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	// The reporter gets one reply: a reply with this close's draft key that a
 	// human already sent (an earlier, partly applied plan) is never drafted again.
 	if root, ok := th.Root(); ok {
-		key := replyKey(root)
+		key := replyKey(root, closeKey(p.Disposition, p.Canned))
 		for _, m := range th.Messages {
 			if !m.IsDraft && m.DraftKey == key {
 				day := m.Date.UTC().Format("2006-01-02")
@@ -307,7 +311,7 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	if err != nil {
 		return "", "", err
 	}
-	req := reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose}
+	req := reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose + "-" + closeKey(p.Disposition, p.Canned)}
 	// Via-forwarder mode (spec §5.6, §17): the reply goes to the forwarder
 	// contact, in the relay shape, as import's receipt did.
 	credit := reporterCredit(is)
@@ -430,9 +434,23 @@ func insertBeforeSignOff(text, block string) string {
 // replyPurpose prefixes the reply's draft key (reply.Request.Purpose).
 const replyPurpose = "invalidate"
 
-// replyKey is the draft key of the reply on a thread (as reply.Compose builds it).
-func replyKey(root lifecycle.Message) string {
-	return replyPurpose + ":" + lifecycle.NormalizeMessageID(root.MessageID)
+// replyKey is the draft key of the reply of one close on a thread (as
+// reply.Compose builds it).
+func replyKey(root lifecycle.Message, close string) string {
+	return replyPurpose + "-" + close + ":" + lifecycle.NormalizeMessageID(root.MessageID)
+}
+
+// closeKey names one close of a tracker: its disposition and canned response.
+// The same close proposed again reuses every id; another close (after a
+// reopen) does not.
+func closeKey(disp Disposition, canned string) string {
+	sum := sha256.Sum256([]byte(string(disp) + "\x00" + canned))
+	return hex.EncodeToString(sum[:4])
+}
+
+// closeEntryID is the rollup entry id of one close of tracker n.
+func closeEntryID(n int, disp Disposition, canned string) string {
+	return fmt.Sprintf("invalidate-%d-%s", n, closeKey(disp, canned))
 }
 
 // findThread reads the reply thread. A thread id the mailbox does not know (a
