@@ -42,7 +42,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !explicit {
 		s.workspace = ".vulnsteward/demo"
 	}
-	s.backend, s.mail, s.mailbox, s.stateDir = "local", "maildir", "", ""
+	s.backend, s.mail, s.mailbox, s.stateDir, s.noInit = "local", "maildir", "", "", true
 	seed, err := local.LoadSeed(filepath.Join(s.project, "seed", "workspace.toml"))
 	if err != nil {
 		return fmt.Errorf("loading the demo seed (run from the repository root, or pass --project with the example project): %w", err)

@@ -160,3 +160,29 @@ func TestStdioSubprocess(t *testing.T) {
 		t.Error("the token reached the log")
 	}
 }
+
+// A new local workspace is set up like a new tracker repository: the project's
+// labels, the roster as collaborators, and the rejections ledger; check then
+// reports nothing missing, and an existing workspace is never re-initialised.
+func TestNewLocalWorkspaceIsInitialised(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "ws")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"tool", "--project", project, "--workspace", ws, "project_info"}, nil, &out, &errOut); err != nil {
+		t.Fatalf("tool: %v\n%s", err, errOut.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--project", project, "--workspace", ws}, nil, &out, &errOut); err != nil {
+		t.Fatalf("check on an initialised workspace: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"ok       labels", "ok       collaborators          5", "ok       rejections ledger"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// A second open (and a third) creates no second ledger: #2 does not exist.
+	out.Reset()
+	err := run(context.Background(), []string{"tool", "--project", project, "--workspace", ws, "tracker_get", `{"number":2}`}, nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("the workspace was initialised twice: tracker_get #2 = %v\n%s", err, out.String())
+	}
+}

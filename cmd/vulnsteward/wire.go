@@ -37,6 +37,8 @@ type settings struct {
 	mail          string
 	mailbox       string
 	operator      string
+	// noInit leaves a new local workspace empty (the demo seeds it instead).
+	noInit bool
 }
 
 func envOr(key, def string) string {
@@ -192,6 +194,12 @@ func build(ctx context.Context, s settings, logger *slog.Logger, sec secretValue
 			return nil, fmt.Errorf("opening the local workspace %s: %w", s.workspace, err)
 		}
 		a.ws = ws
+		if !s.noInit {
+			if err := initLocalWorkspace(ctx, ws, cfg, logger); err != nil {
+				ws.Close()
+				return nil, err
+			}
+		}
 		a.closers = append(a.closers, func() { ws.Close() })
 		backend = lifecycle.Backend{Tracker: ws.Tracker(), Upstream: ws.Upstream(), CNA: ws.CNA(), Archive: ws.Archive()}
 	case "github":
@@ -269,3 +277,45 @@ func openMail(ctx context.Context, s settings, cfg *projects.Config, sec secretV
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// initLocalWorkspace sets up a brand-new embedded tracker the way a team sets up
+// a GitHub tracker repository before its first import: the project's workflow
+// and scope labels, the roster as collaborators (the security team), and the
+// rejections-ledger issue. There is no web UI to do it by hand; an existing
+// workspace (any label defined) is never touched.
+func initLocalWorkspace(ctx context.Context, ws *local.Workspace, cfg *projects.Config, logger *slog.Logger) error {
+	t := ws.Tracker()
+	labels, err := t.ListLabels(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the local workspace: %w", err)
+	}
+	if len(labels) > 0 {
+		return nil
+	}
+	var names []string
+	for _, l := range cfg.LabelRoles() {
+		if l != "" {
+			names = append(names, l)
+		}
+	}
+	names = append(names, cfg.ScopeLabels()...)
+	if err := ws.DefineLabels(ctx, names...); err != nil {
+		return fmt.Errorf("defining the project's labels in the new local workspace: %w", err)
+	}
+	var team []string
+	for _, m := range cfg.Roster {
+		team = append(team, m.Handle)
+	}
+	if len(team) > 0 {
+		if err := ws.AddCollaborators(ctx, team...); err != nil {
+			return fmt.Errorf("adding the roster as collaborators: %w", err)
+		}
+	}
+	if _, err := t.CreateIssue(ctx, lifecycle.NewIssue{Title: "Rejections ledger",
+		Body:   "Reject-without-tracker dispositions are counted here, one comment each (`<!-- rejection v1 -->`).",
+		Labels: []string{cfg.Labels.RejectionsLedger}}); err != nil {
+		return fmt.Errorf("creating the rejections ledger: %w", err)
+	}
+	logger.Info("initialized a new local workspace", "labels", len(names), "collaborators", len(team))
+	return nil
+}
