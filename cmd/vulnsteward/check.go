@@ -172,6 +172,14 @@ func checkTracker(ctx context.Context, c *checker, cfg *projects.Config, t lifec
 }
 
 func checkMail(ctx context.Context, c *checker, s settings, cfg *projects.Config, sec secretValues) {
+	if s.backend == "local" && (s.mail == "" || s.mail == "maildir") && s.mailbox == "" {
+		dir := filepath.Join(s.workspace, "mailbox")
+		if _, err := os.Stat(dir); err != nil {
+			// check only reads: the mailbox is created on first use, not here.
+			c.pass("mail maildir", dir+" is created on first use (put security-list mail in its new/ directory)")
+			return
+		}
+	}
 	m, err := openMail(ctx, s, cfg, sec, time.Now)
 	if err != nil {
 		c.failf("mail", "%v", err)
