@@ -656,3 +656,106 @@ func TestInvalidateAgainAfterAReopen(t *testing.T) {
 		t.Errorf("the rollup does not record both closes")
 	}
 }
+
+// A merged tracker (after deduplicate) owes every mail-imported reporter the
+// closing reply, each on their own thread with its own draft key, and no
+// reply names the other reporter; the rollup names every draft. Proposed
+// again after the replies went out, nothing is drafted or recorded twice.
+func TestInvalidateMergedTrackerRepliesToEveryReporter(t *testing.T) {
+	e := newEnv(t, Options{})
+	drop := e.secondReport(nil)
+	e.deliverSecondReportMail()
+	// Mina's mail comes an hour before the drafts are dated (the reference
+	// time), so a sent reply sorts after it on her thread.
+	mina := filepath.Join(e.dir, "mailbox", "new", "mina.eml")
+	raw, err := os.ReadFile(mina)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mina, []byte(strings.Replace(string(raw), "09:00:00 +0000", "08:00:00 +0000", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var m DeduplicateProposeOut
+	e.mustCall("deduplicate_propose", dedupeArgs(e, 4, drop, nil), &m)
+	var res ApplyOut
+	e.mustCall("deduplicate_apply", map[string]any{"confirmation_token": m.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("merge incomplete: %+v", res.Results)
+	}
+	args := invalidateArgs(e, 4, "invalid", map[string]any{"canned": "Negative Assessment response", "reason": "The title attribute is escaped before it reaches the page."})
+	var p InvalidateProposeOut
+	e.mustCall("invalidate_propose", args, &p)
+	drafts := actionIDs(p.Plan, "create_draft")
+	if len(drafts) != 2 || p.Draft == nil || !strings.Contains(p.Draft.To, "olu@adebayo-labs.example") {
+		t.Fatalf("actions %+v draft %+v: want one reply per reporter", p.Plan.Actions, p.Draft)
+	}
+	for _, a := range p.Plan.Actions {
+		if a.Kind == "rollup_entry" && strings.Join(a.DependsOn, ",") != strings.Join(drafts, ",") {
+			t.Errorf("the rollup entry depends on %v, want every draft %v", a.DependsOn, drafts)
+		}
+	}
+	if n := strings.Count(p.Notification, "{{"); n != 2 || !strings.Contains(p.Notification, "{{"+drafts[1]+".draft_id}}") {
+		t.Errorf("notification names %d drafts:\n%s", n, p.Notification)
+	}
+
+	// The human approves the rollup entry (both drafts are pulled in).
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": p.Plan.Token, "only": actionIDs(p.Plan, "rollup_entry")}, &res)
+	list, err := e.mail.ListDrafts(e.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRoot := map[string]string{}
+	for _, d := range list {
+		if strings.HasPrefix(d.Key, "invalidate-") {
+			_, mid, _ := strings.Cut(d.Key, ":")
+			byRoot[mid] = d.ID
+		}
+	}
+	olu, minaDraft := byRoot[seed4Root], byRoot[secondReportMID]
+	if len(byRoot) != 2 || olu == "" || minaDraft == "" {
+		t.Fatalf("drafts %+v: want one per reporter thread, each keyed by its root", list)
+	}
+	for id, never := range map[string][]string{olu: {"mina", "park"}, minaDraft: {"olu ", "olu,", "adebayo"}} {
+		raw := strings.ToLower(draftFile(t, e, id))
+		for _, s := range never {
+			if strings.Contains(raw, s) {
+				t.Errorf("draft %s names the other reporter (%q):\n%s", id, s, raw)
+			}
+		}
+		if !strings.Contains(raw, "title attribute is escaped") {
+			t.Errorf("draft %s lacks the reason:\n%s", id, raw)
+		}
+	}
+	if raw := draftFile(t, e, minaDraft); !strings.Contains(raw, "mina@mina-park.example") || !strings.Contains(raw, "<"+secondReportMID+">") {
+		t.Errorf("the second reply is not on Mina's thread:\n%s", raw)
+	}
+	r := lifecycle.FindRollups(commentsOf(e, 4))[0].Body
+	if !strings.Contains(r, "`"+olu+"`") || !strings.Contains(r, "`"+minaDraft+"`") || strings.Contains(r, "{{") {
+		t.Errorf("the rollup does not name both drafts %s, %s:\n%s", olu, minaDraft, r)
+	}
+
+	e.markDraftSent(olu)
+	e.markDraftSent(minaDraft)
+	before := e.state()
+	var again InvalidateProposeOut
+	e.mustCall("invalidate_propose", args, &again)
+	if ids := actionIDs(again.Plan, "create_draft"); len(ids) != 0 || strings.Count(again.Notification, "was sent on") != 2 {
+		t.Fatalf("re-propose plans %v, notification:\n%s", ids, again.Notification)
+	}
+	e.mustCall("invalidate_apply", map[string]any{"confirmation_token": again.Plan.Token}, &res)
+	if !res.Complete {
+		t.Fatalf("apply incomplete: %+v", res.Results)
+	}
+	if after := e.state(); after.Drafts != before.Drafts {
+		t.Errorf("drafts %d → %d: a reporter would get a second reply", before.Drafts, after.Drafts)
+	}
+	closed := 0
+	for _, en := range lifecycle.ParseRollup(lifecycle.FindRollups(commentsOf(e, 4))[0].Body) {
+		if en.Action == "Closed as invalid" {
+			closed++
+		}
+	}
+	if closed != 1 {
+		t.Errorf("%d close entries, want 1", closed)
+	}
+}

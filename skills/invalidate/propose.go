@@ -88,21 +88,24 @@ type Consensus struct {
 
 // Proposal is what invalidate_propose returns (the plan is saved by the caller).
 type Proposal struct {
-	Plan           *lifecycle.Plan     `json:"-"`
-	Tracker        TrackerView         `json:"tracker"`
-	Disposition    Disposition         `json:"disposition"`
-	Labels         lifecycle.LabelSpec `json:"labels"`
-	Path           reply.Path          `json:"import_path"`
-	PathNote       string              `json:"import_path_note"`
-	Canned         string              `json:"canned,omitempty"`
-	Draft          *reply.Preview      `json:"draft,omitempty"`
-	Notification   string              `json:"reporter_notification"`
-	Consensus      Consensus           `json:"consensus"`
-	Quotes         []QuoteView         `json:"quotes,omitempty"`
-	Rollup         string              `json:"rollup_entry"`
-	ClosingComment string              `json:"closing_comment"`
-	Injection      []string            `json:"injection_flags,omitempty"`
-	Notes          []string            `json:"notes,omitempty"`
+	Plan        *lifecycle.Plan     `json:"-"`
+	Tracker     TrackerView         `json:"tracker"`
+	Disposition Disposition         `json:"disposition"`
+	Labels      lifecycle.LabelSpec `json:"labels"`
+	Path        reply.Path          `json:"import_path"`
+	PathNote    string              `json:"import_path_note"`
+	Canned      string              `json:"canned,omitempty"`
+	Draft       *reply.Preview      `json:"draft,omitempty"`
+	// OtherDrafts are the replies to the other reporters of a merged
+	// tracker, one per reporter thread.
+	OtherDrafts    []*reply.Preview `json:"other_drafts,omitempty"`
+	Notification   string           `json:"reporter_notification"`
+	Consensus      Consensus        `json:"consensus"`
+	Quotes         []QuoteView      `json:"quotes,omitempty"`
+	Rollup         string           `json:"rollup_entry"`
+	ClosingComment string           `json:"closing_comment"`
+	Injection      []string         `json:"injection_flags,omitempty"`
+	Notes          []string         `json:"notes,omitempty"`
 
 	sentOn string // the day the reporter's reply was sent, when it already was
 }
@@ -189,7 +192,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 
 	// 1. The reporter draft, first: harmless until a human sends it, and the
 	// rollup entry then names its real id.
-	draftAction, notification, err := planDraft(ctx, d, pb, p, is, cn, reason, in, item, teamRollups(comments, lifecycle.TeamWithOperator(team, d.Operator)))
+	draftActions, notification, err := planDraft(ctx, d, pb, p, is, cn, reason, in, item, teamRollups(comments, lifecycle.TeamWithOperator(team, d.Operator)))
 	if err != nil {
 		return nil, err
 	}
@@ -210,11 +213,7 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 	entry := lifecycle.RollupEntry{Date: day, Handle: d.Operator, Action: disp.Action(cfg.Labels), ID: entryID,
 		Body: rollupBody(disp, label, day, p, cn, reason, notification, boardNote)}
 	p.Rollup = entry.Render()
-	var rollupDeps []string
-	if draftAction != "" {
-		rollupDeps = []string{draftAction}
-	}
-	rollup := pb.Add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: item, Target: ref, DependsOn: rollupDeps,
+	rollup := pb.Add(lifecycle.Action{Kind: lifecycle.ActRollupEntry, Audience: lifecycle.AudienceTracker, Item: item, Target: ref, DependsOn: draftActions,
 		Summary: fmt.Sprintf("append %q to the status rollup of #%d, with the reasoning and the reporter-notification line", entry.Action, is.Number),
 		Comment: &lifecycle.CommentSpec{Entry: &entry}})
 
@@ -245,13 +244,43 @@ func Propose(ctx context.Context, d Deps, in Input) (*Proposal, error) {
 }
 
 // planDraft plans the reply to the reporter, when one is owed, and returns the
-// draft action id ("" when none) and the rollup's reporter-notification line.
-func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string, rollups []string) (string, string, error) {
-	cfg := d.Config
+// draft action ids (none when no draft is planned) and the rollup's
+// reporter-notification lines. A merged tracker records one thread per
+// reporter (reply.OriginsOf): every other mail-imported reporter gets a reply
+// of their own on their own thread, with its own draft key, the same canned
+// response and reason, and never the other reporters' names.
+func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string, rollups []string) ([]string, string, error) {
 	kind := ""
 	if d.Backend.Mail != nil {
 		kind = d.Backend.Mail.Kind()
 	}
+	id, line, err := planPrimaryDraft(ctx, d, pb, p, is, cn, reason, in, item, rollups, kind)
+	if err != nil || p.Path != reply.PathMail || in.Silent {
+		return idList(id), line, err
+	}
+	ids := idList(id)
+	lines := []string{line}
+	for _, o := range reply.OriginsOf(is.Body, kind)[1:] {
+		oid, oline, err := planOtherDraft(ctx, d, pb, p, is, cn, reason, in, item, rollups, o)
+		if err != nil {
+			return nil, "", err
+		}
+		ids = append(ids, idList(oid)...)
+		lines = append(lines, oline)
+	}
+	return ids, strings.Join(lines, "\n"), nil
+}
+
+func idList(id string) []string {
+	if id == "" {
+		return nil
+	}
+	return []string{id}
+}
+
+// planPrimaryDraft plans the reply on the tracker's own reporter thread.
+func planPrimaryDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string, rollups []string, kind string) (string, string, error) {
+	cfg := d.Config
 	o := reply.OriginOf(is.Body, kind)
 	p.Path, p.PathNote = o.Path, o.Note
 	switch o.Path {
@@ -287,31 +316,18 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	}
 	// The reporter gets one reply: a reply with this close's draft key that a
 	// human already sent (an earlier, partly applied plan) is never drafted again.
-	if root, ok := th.Root(); ok {
-		key := replyKey(root, closeKey(p.Disposition, p.Canned))
-		for _, m := range th.Messages {
-			if !m.IsDraft && m.DraftKey == key {
-				day := m.Date.UTC().Format("2006-01-02")
-				p.sentOn = day
-				pb.Decide(item, "reporter draft", "none (already sent)", "server", "a reply with key "+key+" was sent on "+day)
-				p.Notes = append(p.Notes, fmt.Sprintf("the reply to the reporter was already sent on %s (an earlier plan for this close was partly applied): no second reply is drafted", day))
-				return "", fmt.Sprintf("Reporter notification: the reply on thread `%s` was sent on %s (draft key `%s`); no second reply drafted.", th.ID, day, key), nil
-			}
-		}
+	if day, key, ok := sentReply(th, p); ok {
+		p.sentOn = day
+		pb.Decide(item, "reporter draft", "none (already sent)", "server", "a reply with key "+key+" was sent on "+day)
+		p.Notes = append(p.Notes, fmt.Sprintf("the reply to the reporter was already sent on %s (an earlier plan for this close was partly applied): no second reply is drafted", day))
+		return "", fmt.Sprintf("Reporter notification: the reply on thread `%s` was sent on %s (draft key `%s`); no second reply drafted.", th.ID, day, key), nil
 	}
 	if cn == nil {
-		names, _ := cfg.CannedResponses()
-		var valid []string
-		for _, c := range names {
-			valid = append(valid, fmt.Sprintf("%q", c.Name))
-		}
-		return "", "", fmt.Errorf("name the canned response of the reply in `canned` (exact heading or slug; never invented or paraphrased): %s", strings.Join(valid, ", "))
+		return "", "", cannedMissing(cfg)
 	}
-	values, err := placeholderValues(*cn, in.Placeholders)
-	if err != nil {
+	if _, err := placeholderValues(*cn, in.Placeholders); err != nil {
 		return "", "", err
 	}
-	req := reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose + "-" + closeKey(p.Disposition, p.Canned)}
 	// Via-forwarder mode (spec §5.6, §17): the reply goes to the forwarder
 	// contact, in the relay shape, as import's receipt did.
 	credit := reporterCredit(is)
@@ -321,21 +337,142 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 		if fwd.Contact.Email == "" {
 			return "", "", needSilent("the tracker is in via-forwarder mode, but " + fwd.Note)
 		}
+	} else if o.Relay {
+		p.Notes = append(p.Notes, "the only recorded thread is a relay and the tracker names no forwarder: check the draft's recipient before sending")
+	}
+	prev, spec, note, err := composeReply(ctx, d, p, is, cn, reason, in, th, relayed, fwd, credit)
+	if err != nil {
+		return "", "", err
+	}
+	if spec == nil {
+		return "", "", needSilent(note)
+	}
+	p.Draft = prev
+	id := pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: item,
+		Summary: fmt.Sprintf("draft the reply %q to %s on the reporter's thread (not sent)", cn.Name, prev.To), Draft: spec})
+	pb.Decide(item, "canned response", cn.Name, "agent", "")
+	msg := spec.Request.InReplyTo
+	line := fmt.Sprintf("Reporter notification: draft `{{%s.draft_id}}` on thread `%s` at message `<%s>` awaits review in Drafts (not sent).", id, th.ID, msg)
+	return id, line, nil
+}
+
+// planOtherDraft plans the reply on the thread of a reporter a merge added.
+// What stops it (no thread in the mailbox, a relay with no forwarder contact,
+// a thread the reply cannot go to) is a note and a rollup line, never a
+// failed plan: the human replies to that reporter by hand.
+func planOtherDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, item string, rollups []string, o reply.Origin) (string, string, error) {
+	cfg := d.Config
+	who := reply.OneLine(o.Reporter)
+	if who == "" {
+		who = "a merged report's reporter"
+	}
+	byHand := func(why string) (string, string, error) {
+		pb.Decide(item, "reporter draft for "+who, "none (by hand)", "server", why)
+		p.Notes = append(p.Notes, fmt.Sprintf("no reply is drafted for %s (merged report): %s; reply to them by hand", who, why))
+		return "", fmt.Sprintf("Reporter notification (%s, merged report): not drafted — %s; reply by hand.", who, why), nil
+	}
+	if d.Backend.Mail == nil {
+		return byHand("no mail backend is configured")
+	}
+	th, how, err := findThread(ctx, d.Backend.Mail, o, is)
+	if err != nil {
+		return "", "", err
+	}
+	if th.ID == "" {
+		return byHand(how)
+	}
+	if how != "" {
+		p.Notes = append(p.Notes, how)
+	}
+	root, ok := th.Root()
+	if !ok {
+		return byHand(fmt.Sprintf("thread %s has no message", th.ID))
+	}
+	if o.Reporter == "" {
+		if n := reply.OneLine(root.From.Name); n != "" && !strings.Contains(n, "@") {
+			who = n
+		}
+	}
+	if day, key, ok := sentReply(th, p); ok {
+		pb.Decide(item, "reporter draft for "+who, "none (already sent)", "server", "a reply with key "+key+" was sent on "+day)
+		p.Notes = append(p.Notes, fmt.Sprintf("the reply to %s was already sent on %s: no second reply is drafted", who, day))
+		return "", fmt.Sprintf("Reporter notification (%s, merged report): the reply on thread `%s` was sent on %s (draft key `%s`); no second reply drafted.", who, th.ID, day, key), nil
+	}
+	if cn == nil {
+		return "", "", cannedMissing(cfg)
+	}
+	// Routing is per reporter thread: relayed only when its own thread line
+	// names a forwarder.
+	var fwd reply.Forwarder
+	credit := creditOf(o.Reporter)
+	if o.Relay {
+		fwd = reply.ForwarderOfOrigin(o, is.Body, rollups, cfg)
+		if fwd.Contact.Email == "" {
+			return byHand("relayed by forwarder " + o.Forwarder + ", but " + fwd.Note + ": reply through the forwarder by hand")
+		}
+	}
+	prev, spec, note, err := composeReply(ctx, d, p, is, cn, reason, in, th, o.Relay, fwd, credit)
+	if err != nil {
+		return "", "", err
+	}
+	if spec == nil {
+		return byHand(note)
+	}
+	p.OtherDrafts = append(p.OtherDrafts, prev)
+	id := pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: item,
+		Summary: fmt.Sprintf("draft the reply %q to %s on the thread of the merged report (not sent)", cn.Name, prev.To), Draft: spec})
+	pb.Decide(item, "reporter draft for "+who, cn.Name, "server", "every reporter of a merged tracker is told on their own thread")
+	line := fmt.Sprintf("Reporter notification (%s, merged report): draft `{{%s.draft_id}}` on thread `%s` at message `<%s>` awaits review in Drafts (not sent).", who, id, th.ID, spec.Request.InReplyTo)
+	return id, line, nil
+}
+
+// sentReply finds a reply with this close's draft key that a human already
+// sent on the thread: the day and the key.
+func sentReply(th lifecycle.Thread, p *Proposal) (day, key string, ok bool) {
+	root, ok := th.Root()
+	if !ok {
+		return "", "", false
+	}
+	key = replyKey(root, closeKey(p.Disposition, p.Canned))
+	for _, m := range th.Messages {
+		if !m.IsDraft && m.DraftKey == key {
+			return m.Date.UTC().Format("2006-01-02"), key, true
+		}
+	}
+	return "", "", false
+}
+
+func cannedMissing(cfg *projects.Config) error {
+	names, _ := cfg.CannedResponses()
+	var valid []string
+	for _, c := range names {
+		valid = append(valid, fmt.Sprintf("%q", c.Name))
+	}
+	return fmt.Errorf("name the canned response of the reply in `canned` (exact heading or slug; never invented or paraphrased): %s", strings.Join(valid, ", "))
+}
+
+// composeReply drafts the reply on one reporter thread: the canned response,
+// the inline addition, the relay shape when relayed (to the forwarder
+// contact), and the checks the executor repeats at apply. note says why no
+// draft can be made when spec is nil.
+func composeReply(ctx context.Context, d Deps, p *Proposal, is lifecycle.Issue, cn *projects.Canned, reason string, in Input, th lifecycle.Thread, relayed bool, fwd reply.Forwarder, credit string) (*reply.Preview, *lifecycle.DraftSpec, string, error) {
+	cfg := d.Config
+	values, err := placeholderValues(*cn, in.Placeholders)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	req := reply.Request{Thread: th, Canned: *cn, Values: values, Purpose: replyPurpose + "-" + closeKey(p.Disposition, p.Canned)}
+	if relayed {
 		to := fwd.Contact
 		req.To = &to
 		values["REPORTER_NAME"] = "there"
 		if f := strings.Fields(credit); len(f) > 0 {
 			values["REPORTER_NAME"] = f[0]
 		}
-	} else if o.Relay {
-		p.Notes = append(p.Notes, "the only recorded thread is a relay and the tracker names no forwarder: check the draft's recipient before sending")
 	}
 	prev, spec, note, err := reply.Compose(ctx, d.Backend.Mail, cfg, req)
-	if err != nil {
-		return "", "", err
-	}
-	if spec == nil {
-		return "", "", needSilent(note)
+	if err != nil || spec == nil {
+		return nil, nil, note, err
 	}
 	body := spec.Request.Body
 	if reason != "" {
@@ -348,7 +485,7 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	}
 	spec.Request.Body, prev.Body = body, body
 	if hits := trackerMentions(spec.Request.Subject+"\n"+spec.Request.Body, cfg.Repos.Tracker); len(hits) > 0 {
-		return "", "", fmt.Errorf("the reply to the reporter must not mention the private tracker (found %s): remove it from `reason` or `placeholders`", strings.Join(hits, ", "))
+		return nil, nil, "", fmt.Errorf("the reply to the reporter must not mention the private tracker (found %s): remove it from `reason` or `placeholders`", strings.Join(hits, ", "))
 	}
 	// What the reply must never carry: the reporter's own CVSS/CWE, and the
 	// credits, names and addresses of the tracker's other reporters. The
@@ -363,19 +500,13 @@ func planDraft(ctx context.Context, d Deps, pb *lifecycle.PlanBuilder, p *Propos
 	}
 	avoid := reporterAvoid(is, root, own, ownEmail, cn.Body)
 	if hits := avoidHits(spec.Request.Subject+"\n"+spec.Request.Body, avoid); len(hits) > 0 {
-		return "", "", fmt.Errorf("the reply to the reporter must not carry %s: remove it from `reason` or `placeholders`", strings.Join(hits, "; "))
+		return nil, nil, "", fmt.Errorf("the reply to the reporter must not carry %s: remove it from `reason` or `placeholders`", strings.Join(hits, "; "))
 	}
 	spec.Avoid = avoidTexts(avoid)
 	if hits := lifecycle.DraftPolicyHits(d.Guard, *spec); len(hits) > 0 {
-		return "", "", fmt.Errorf("the reply would carry text the reporter rules forbid (%s): change `reason` or `placeholders`", strings.Join(hits, "; "))
+		return nil, nil, "", fmt.Errorf("the reply would carry text the reporter rules forbid (%s): change `reason` or `placeholders`", strings.Join(hits, "; "))
 	}
-	p.Draft = prev
-	id := pb.Add(lifecycle.Action{Kind: lifecycle.ActCreateDraft, Audience: lifecycle.AudienceReporter, Item: item,
-		Summary: fmt.Sprintf("draft the reply %q to %s on the reporter's thread (not sent)", cn.Name, prev.To), Draft: spec})
-	pb.Decide(item, "canned response", cn.Name, "agent", "")
-	msg := spec.Request.InReplyTo
-	line := fmt.Sprintf("Reporter notification: draft `{{%s.draft_id}}` on thread `%s` at message `<%s>` awaits review in Drafts (not sent).", id, th.ID, msg)
-	return id, line, nil
+	return prev, spec, "", nil
 }
 
 // teamRollups are the bodies of the status rollups the team (or the
@@ -399,8 +530,14 @@ func reporterCredit(is lifecycle.Issue) string {
 	if len(lines) == 0 {
 		return ""
 	}
-	l := reply.OneLine(lines[0])
-	if strings.HasPrefix(l, "_") || strings.ContainsAny(l, "@<`") || strings.EqualFold(l, "TBD") || strings.HasPrefix(strings.ToLower(l), "n/a") {
+	return creditOf(lines[0])
+}
+
+// creditOf is a credited reporter's name on one line, "" when the line is a
+// placeholder or holds an address.
+func creditOf(line string) string {
+	l := reply.OneLine(line)
+	if l == "" || strings.HasPrefix(l, "_") || strings.ContainsAny(l, "@<`") || strings.EqualFold(l, "TBD") || strings.HasPrefix(strings.ToLower(l), "n/a") {
 		return ""
 	}
 	return l
@@ -457,9 +594,12 @@ func closeEntryID(n int, disp Disposition, canned string) string {
 // Gmail id recorded by another mailbox, or a mailbox migration) falls back to
 // the thread whose root Message-ID the tracker recorded.
 func findThread(ctx context.Context, m lifecycle.Mail, o reply.Origin, is lifecycle.Issue) (lifecycle.Thread, string, error) {
-	th, err := m.ReadThread(ctx, o.ThreadID)
-	if err == nil {
-		return th, "", nil
+	err := lifecycle.ErrNotFound
+	if o.ThreadID != "" { // a merged reporter's line may record only the root Message-ID
+		var th lifecycle.Thread
+		if th, err = m.ReadThread(ctx, o.ThreadID); err == nil {
+			return th, "", nil
+		}
 	}
 	if !errors.Is(err, lifecycle.ErrNotFound) {
 		return lifecycle.Thread{}, "", fmt.Errorf("reading the reporter's thread %s: %w", o.ThreadID, err)
@@ -730,7 +870,7 @@ func rollupBody(disp Disposition, label, day string, p *Proposal, cn *projects.C
 		b.WriteString("- Labels unchanged. Closed as not planned.\n")
 	}
 	switch {
-	case cn != nil && p.Draft != nil:
+	case cn != nil && (p.Draft != nil || len(p.OtherDrafts) > 0):
 		fmt.Fprintf(&b, "- Canned response of the reply: %q (`%s`).\n", cn.Name, cn.Slug)
 	case cn != nil && disp == InfoOnly:
 		fmt.Fprintf(&b, "- Canned response that answers it: %q (`%s`); no reply drafted.\n", cn.Name, cn.Slug)
@@ -766,6 +906,8 @@ func closingComment(disp Disposition, label string, p *Proposal, cn *projects.Ca
 	}
 	fmt.Fprintf(&b, " The reasoning is in the [status rollup](%s).\n\n", rollupURL)
 	switch {
+	case len(p.OtherDrafts) > 0:
+		b.WriteString("Draft replies to the reporters, one per reporter thread of this merged tracker, await review in Drafts (not sent).")
 	case p.Draft != nil:
 		b.WriteString("A draft reply to the reporter awaits review in Drafts (not sent).")
 	case p.sentOn != "":
