@@ -207,44 +207,51 @@ func (e *env) proposeAll() ImportProposeOut {
 	return p
 }
 
-// assertResumesAfterEveryFault applies the plan that propose returns (its
-// token) once cleanly, counting the writes; then, for every write n, fails the
-// nth write (before it happens, and after it happened with the answer lost) and
-// checks that the same apply, run again with the same token, completes with the
-// same issues, comments and drafts as the clean run: nothing lost, nothing
-// duplicated. Every skill's apply tool runs through it.
-func assertResumesAfterEveryFault(t *testing.T, applyTool string, propose func(e *env) string) {
+// faultHarness is one freshly seeded backend with a plan proposed on it and its
+// write-fault switch: arm(n, after) resets the write count and fails the nth
+// write from then on (0: none), before it happens or after it took effect with
+// the answer lost; writes reports the writes counted since arm.
+type faultHarness struct {
+	e      *env
+	token  string
+	arm    func(n int, after bool)
+	writes func() int
+}
+
+// assertResumesAfterFaults applies the harness's plan once cleanly, counting
+// the writes; then, for every write n, fails the nth write (before and after it
+// takes effect) on a fresh harness and checks that the same apply, run again
+// with the same token, completes with the same issues, comments and drafts as
+// the clean run: nothing lost, nothing duplicated.
+func assertResumesAfterFaults(t *testing.T, applyTool string, fresh func(t *testing.T) faultHarness) {
 	t.Helper()
-	ref := newEnv(t, Options{})
-	tok := propose(ref)
-	ref.faults.Reset()
+	ref := fresh(t)
+	ref.arm(0, false)
 	var res ApplyOut
-	ref.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+	ref.e.mustCall(applyTool, map[string]any{"confirmation_token": ref.token}, &res)
 	if !res.Complete {
 		t.Fatalf("the clean apply did not complete: %+v", res.Results)
 	}
-	want := ref.state()
-	writes := ref.faults.Calls(local.AnyWrite)
+	want := ref.e.state()
+	writes := ref.writes()
 	if writes == 0 {
 		t.Fatal("the clean apply made no write")
 	}
 	for n := 1; n <= writes; n++ {
 		for _, after := range []bool{false, true} {
 			t.Run(fmt.Sprintf("write%d/after=%v", n, after), func(t *testing.T) {
-				e := newEnv(t, Options{})
-				tok := propose(e)
-				e.faults.Reset()
-				e.faults.Add(local.Fault{Op: local.AnyWrite, Call: n, After: after})
+				h := fresh(t)
+				h.arm(n, after)
 				var res ApplyOut
-				e.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+				h.e.mustCall(applyTool, map[string]any{"confirmation_token": h.token}, &res)
 				if res.Complete {
 					t.Fatalf("apply with an injected fault claims complete")
 				}
-				e.mustCall(applyTool, map[string]any{"confirmation_token": tok}, &res)
+				h.e.mustCall(applyTool, map[string]any{"confirmation_token": h.token}, &res)
 				if !res.Complete {
 					t.Fatalf("rerun did not complete: %+v", res.Results)
 				}
-				got := e.state()
+				got := h.e.state()
 				if got.Issues != want.Issues || got.Comments != want.Comments || got.Drafts != want.Drafts {
 					t.Errorf("after failure+rerun: %d issues %d comments %d drafts; want %d %d %d",
 						got.Issues, got.Comments, got.Drafts, want.Issues, want.Comments, want.Drafts)
@@ -252,4 +259,22 @@ func assertResumesAfterEveryFault(t *testing.T, applyTool string, propose func(e
 			})
 		}
 	}
+}
+
+// assertResumesAfterEveryFault runs assertResumesAfterFaults on the local
+// backend, where every write of the tracker and the mailbox is counted. Every
+// skill's apply tool runs through it.
+func assertResumesAfterEveryFault(t *testing.T, applyTool string, propose func(e *env) string) {
+	t.Helper()
+	assertResumesAfterFaults(t, applyTool, func(t *testing.T) faultHarness {
+		e := newEnv(t, Options{})
+		return faultHarness{e: e, token: propose(e),
+			arm: func(n int, after bool) {
+				e.faults.Reset()
+				if n > 0 {
+					e.faults.Add(local.Fault{Op: local.AnyWrite, Call: n, After: after})
+				}
+			},
+			writes: func() int { return e.faults.Calls(local.AnyWrite) }}
+	})
 }
